@@ -1,0 +1,131 @@
+# pinpoint-email - embedded C client for the Amazon Pinpoint Email API.
+#
+#   make            library (build/libpinpoint_email.a) and examples
+#   make test       every test, under AddressSanitizer and UBSan
+#   make deps       install the Debian packages the project needs
+#   make install    headers, static library and pkg-config file
+#
+# Honoured: CC, CFLAGS, LDFLAGS, CROSS_COMPILE, PREFIX, DESTDIR.
+
+CROSS_COMPILE ?=
+ifeq ($(origin CC),default)
+CC = $(CROSS_COMPILE)gcc
+endif
+ifeq ($(origin AR),default)
+AR = $(CROSS_COMPILE)ar
+endif
+NM ?= $(CROSS_COMPILE)nm
+SIZE ?= $(CROSS_COMPILE)size
+PYTHON ?= /usr/bin/python3
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CFLAGS ?= -O2 -g
+WARNINGS := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+ALL_CFLAGS := $(WARNINGS) -Iinclude $(CFLAGS)
+MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
+LDLIBS ?= $(MBEDTLS_LIBS)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TEST_CFLAGS := $(WARNINGS) -Iinclude -Ilib -Itests -O1 -g $(SAN_FLAGS) -D_DEFAULT_SOURCE
+
+B := build
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB := $(B)/libpinpoint_email.a
+SAN_LIB_OBJ := $(LIB_SRC:%.c=$(B)/san/%.o)
+SAN_LIB := $(B)/san/libpinpoint_email.a
+
+CLI_SRC := $(sort $(wildcard examples/cli/*.c))
+CLI := $(B)/pinpoint-email
+EXAMPLES := $(CLI)
+
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+TEST_HELPERS := $(sort $(wildcard tests/support/*.c))
+
+# Debian packages: build, tests (botocore, AWS CLI v2, openssl for the
+# local service's certificates), pkg-config.
+DEB_PACKAGES := build-essential libmbedtls-dev libjsmn-dev python3 \
+	python3-botocore awscli openssl pkg-config binutils
+
+.PHONY: all lib examples test deps deps-check install heap-check size clean gen check-gen
+all: deps-check lib examples
+
+lib: $(LIB)
+examples: $(EXAMPLES)
+
+# ---------------------------------------------------------------- deps
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	set -e; $$SUDO apt-get update -qq; \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
+
+# Installs the packages only when something is missing.
+deps-check:
+	@missing=; \
+	[ -f /usr/include/mbedtls/sha256.h ] || missing="$$missing libmbedtls-dev"; \
+	[ -f /usr/include/jsmn.h ] || missing="$$missing libjsmn-dev"; \
+	[ -f /usr/lib/python3/dist-packages/botocore/__init__.py ] || missing="$$missing python3-botocore"; \
+	[ -x /usr/bin/aws ] || missing="$$missing awscli"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	if [ -n "$$missing" ]; then echo "deps: missing$$missing; installing"; $(MAKE) --no-print-directory deps; fi
+
+# ---------------------------------------------------------------- library
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CLI): $(CLI_SRC) $(LIB) $(wildcard port/posix/*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iport/posix -D_DEFAULT_SOURCE $(CLI_SRC) $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+# ---------------------------------------------------------------- tests
+$(B)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SAN_LIB): $(SAN_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/tests/%: tests/%.c $(SAN_LIB) $(TEST_HELPERS) tests/pe_test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -MMD -MP $< $(TEST_HELPERS) $(SAN_LIB) $(LDLIBS) -o $@
+
+test: deps-check $(TEST_BIN) $(EXAMPLES) heap-check
+	@PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)
+
+# The library promises zero heap: no object of lib/ may reference one.
+heap-check: $(LIB_OBJ)
+	@bad=$$($(NM) -u $(LIB_OBJ) | grep -E '\b(malloc|calloc|realloc|free|strdup|strndup)$$' || true); \
+	if [ -n "$$bad" ]; then echo "heap-check: FAIL, lib/ references:"; echo "$$bad"; exit 1; fi; \
+	echo "heap-check: ok, no heap call in $(words $(LIB_OBJ)) library objects"
+
+# Size of the library's objects built with -Os (a figure, no target yet).
+size:
+	@$(MAKE) --no-print-directory B=$(B)/os CFLAGS="-Os" lib >/dev/null
+	@$(SIZE) -t $(LIB_SRC:%.c=$(B)/os/obj/%.o)
+
+# ---------------------------------------------------------------- tables
+gen:
+	$(PYTHON) lib/ops_gen.py
+
+check-gen:
+	$(PYTHON) lib/ops_gen.py --check
+
+# ---------------------------------------------------------------- install
+install: $(LIB)
+	install -d $(DESTDIR)$(PREFIX)/include/pinpoint_email $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/pinpoint_email/
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' pinpoint_email.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pinpoint_email.pc
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,143 @@
+/*
+ * pe_model.h - the operations described as data.
+ *
+ * Every operation is a pe_operation_t: its HTTP method, its path template
+ * and two shapes (input, output). A shape lists its members: wire name,
+ * where the member lives in the typed C struct (offset), its type, where it
+ * travels (URI label, query string or JSON body) and whether it is
+ * required. One generic builder (pe_build) and one generic decoder
+ * (pe_json_decode) walk these tables; include/pe_ops.h and lib/ops_table.c
+ * are generated from the AWS service model by lib/ops_gen.py.
+ *
+ * C representation of each member type inside a struct:
+ *   PE_T_STRING  const char *            NULL when absent; UTF-8, NUL-terminated
+ *   PE_T_BLOB    pe_bytes_t              data NULL when absent
+ *   PE_T_BOOL    pe_bool_t               PE_UNSET when absent
+ *   PE_T_INT     pe_opt_int_t
+ *   PE_T_DOUBLE  pe_opt_double_t
+ *   PE_T_TIME    pe_opt_time_t
+ *   PE_T_STRUCT  const <struct> *        NULL when absent
+ *   PE_T_LIST    { const <elem> *items; size_t count; }   items NULL when absent
+ * Enumerations are strings whose allowed values the member's `ref` lists.
+ */
+#ifndef PE_MODEL_H
+#define PE_MODEL_H
+
+#include "pe_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    PE_T_STRING = 1,
+    PE_T_BLOB,
+    PE_T_BOOL,
+    PE_T_INT,
+    PE_T_DOUBLE,
+    PE_T_TIME,
+    PE_T_STRUCT,
+    PE_T_LIST
+} pe_type_t;
+
+/* pe_member_t.flags */
+#define PE_M_REQUIRED 0x01u /**< the service requires the member */
+#define PE_M_URI 0x02u      /**< travels in a URI label of the path */
+#define PE_M_QUERY 0x04u    /**< travels in the query string */
+
+typedef struct pe_member pe_member_t;
+
+/** A structure: its members in the model's order, and its C size. */
+typedef struct {
+    const pe_member_t *members;
+    uint16_t count;
+    uint16_t size;
+} pe_shape_t;
+
+/** Allowed range of an integer member. */
+typedef struct {
+    int64_t min;
+    int64_t max;
+} pe_range_t;
+
+struct pe_member {
+    const char *name; /**< wire name (URI label name for PE_M_URI) */
+    uint16_t offset;  /**< offset of the member in its C struct */
+    uint8_t type;     /**< pe_type_t */
+    uint8_t flags;    /**< PE_M_* */
+    /** PE_T_STRUCT: const pe_shape_t *; PE_T_LIST: const pe_member_t *
+     *  describing one element; PE_T_STRING: NULL-terminated array of the
+     *  allowed values (const char *const *) or NULL; PE_T_INT: const
+     *  pe_range_t * or NULL. */
+    const void *ref;
+};
+
+/** Common layout of every list member. */
+typedef struct {
+    const void *items;
+    size_t count;
+} pe_list_t;
+
+/** One API operation. */
+typedef struct {
+    const char *name;   /**< "SendEmail" */
+    const char *method; /**< "POST" */
+    const char *path;   /**< "/v1/email/identities/{EmailIdentity}" */
+    const pe_shape_t *input;
+    const pe_shape_t *output;
+} pe_operation_t;
+
+/** Every operation, NULL-terminated (links all tables: CLI and tools). */
+extern const pe_operation_t *const pe_operations[];
+
+/** Finds an operation by its API name ("SendEmail") or by the AWS CLI's
+ *  kebab-case name ("send-email"). NULL when unknown. */
+const pe_operation_t *pe_operation_find(const char *name);
+
+/** A built HTTP request: views into the caller's buffer. */
+typedef struct {
+    const char *method;       /**< static string */
+    const char *target;       /**< path and query, NUL-terminated, in buf */
+    size_t target_len;
+    const char *body;         /**< JSON body in buf (NUL-terminated), or NULL */
+    size_t body_len;
+    const char *content_type; /**< "application/json" with a body, else NULL */
+} pe_request_t;
+
+/**
+ * Validates `input` (the operation's typed input struct) and writes the
+ * request target and JSON body into buf, like snprintf: *needed receives
+ * the bytes the whole request needs (target + NUL + body + NUL). A NULL
+ * buf or a cap smaller than that returns PE_ERR_BUFFER_TOO_SMALL and
+ * nothing is written past cap. On a bad input returns
+ * PE_ERR_INVALID_ARGUMENT (or PE_ERR_INVALID_UTF8) and, when diag is not
+ * NULL, names the offending member there. req may be NULL in size-only
+ * calls.
+ */
+pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
+                     size_t cap, size_t *needed, pe_request_t *req,
+                     pe_diag_t *diag);
+
+/**
+ * Decodes JSON text into a typed struct of `shape` (zeroed first): the
+ * reverse of the body builder, used for responses and for the command
+ * line's input. Strings are unescaped in place inside `json` (which is
+ * modified) and returned as NUL-terminated views into it; sub-structures,
+ * list items, blobs and the parser's tokens come from `arena`. Members the
+ * shape does not know are skipped; members that travel in the URI or the
+ * query string are read by name like the others (the command line's input
+ * form names them all).
+ * Returns PE_ERR_JSON for malformed text or a type mismatch (diag names
+ * the member), PE_ERR_BUFFER_TOO_SMALL when the arena is too small
+ * (*arena_needed then says how much would do; when even the parser's
+ * tokens do not fit it is a lower bound, and a second call tells the rest).
+ */
+pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
+                           void *out, void *arena,
+                           size_t arena_cap, size_t *arena_needed,
+                           pe_diag_t *diag);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PE_MODEL_H */

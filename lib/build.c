@@ -1,0 +1,365 @@
+/*
+ * build.c - the one request builder: walks an operation's input shape
+ * (lib/ops_table.c) and writes the request target and JSON body.
+ */
+#include "pe_internal.h"
+#include "pe_model.h"
+
+#include <string.h>
+
+typedef struct {
+    pe_json_writer_t w;
+    pe_diag_t *diag;
+} builder_t;
+
+/* Records the member at nesting level `depth` (for diagnostics). */
+static void diag_step(builder_t *b, unsigned depth, const char *name,
+                      int32_t index)
+{
+    if (b->diag && depth < PE_DIAG_MAX_DEPTH) {
+        b->diag->member[depth] = name;
+        b->diag->index[depth] = index;
+    }
+}
+
+static pe_status_t diag_fail(builder_t *b, unsigned depth, pe_status_t st,
+                             const char *reason)
+{
+    if (b->diag) {
+        b->diag->depth =
+            (uint8_t)(depth < PE_DIAG_MAX_DEPTH ? depth : PE_DIAG_MAX_DEPTH);
+        b->diag->reason = reason;
+    }
+    return st;
+}
+
+static const void *load_ptr(const unsigned char *field)
+{
+    const void *p;
+    memcpy(&p, field, sizeof p);
+    return p;
+}
+
+/* Whether an optional member is present in its struct. */
+static bool present(const pe_member_t *m, const unsigned char *field)
+{
+    switch (m->type) {
+    case PE_T_BOOL: {
+        pe_bool_t v;
+        memcpy(&v, field, sizeof v);
+        return v != PE_UNSET;
+    }
+    case PE_T_INT:
+    case PE_T_DOUBLE:
+    case PE_T_TIME: {
+        /* every optional number starts with its `set` flag */
+        bool set;
+        memcpy(&set, field, sizeof set);
+        return set;
+    }
+    default:
+        /* strings and structs are pointers; blobs and lists start with
+         * their data pointer */
+        return load_ptr(field) != NULL;
+    }
+}
+
+static bool in_enum(const char *const *values, const char *s)
+{
+    for (; *values; values++) {
+        if (strcmp(*values, s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Checks a string member: valid UTF-8 and, for enums, a known value. */
+static pe_status_t check_string(builder_t *b, const pe_member_t *m,
+                                const char *s, unsigned depth)
+{
+    if (!pe_utf8_valid(s, strlen(s))) {
+        return diag_fail(b, depth, PE_ERR_INVALID_UTF8, "is not valid UTF-8");
+    }
+    if (m->ref && !in_enum((const char *const *)m->ref, s)) {
+        return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT,
+                         "is not one of the allowed values");
+    }
+    return PE_OK;
+}
+
+static pe_status_t check_int(builder_t *b, const pe_member_t *m, int64_t v,
+                             unsigned depth)
+{
+    const pe_range_t *r = (const pe_range_t *)m->ref;
+    if (r && (v < r->min || v > r->max)) {
+        return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT, "is out of range");
+    }
+    return PE_OK;
+}
+
+static pe_status_t write_object(builder_t *b, const pe_shape_t *shape,
+                                const unsigned char *obj, unsigned depth);
+
+/* Writes one value of member m; `field` holds it as pe_model.h describes,
+ * except for struct list elements, where `field` is the struct itself. */
+static pe_status_t write_value(builder_t *b, const pe_member_t *m,
+                               const unsigned char *field, bool inline_struct,
+                               unsigned depth)
+{
+    pe_status_t st;
+    switch (m->type) {
+    case PE_T_STRING: {
+        const char *s = (const char *)load_ptr(field);
+        if (!s) {
+            return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT, "is NULL");
+        }
+        st = check_string(b, m, s, depth);
+        if (st != PE_OK) {
+            return st;
+        }
+        pe_jw_string(&b->w, s, strlen(s));
+        return PE_OK;
+    }
+    case PE_T_BLOB: {
+        pe_bytes_t v;
+        memcpy(&v, field, sizeof v);
+        pe_jw_base64(&b->w, v.data, v.len);
+        return PE_OK;
+    }
+    case PE_T_BOOL: {
+        pe_bool_t v;
+        memcpy(&v, field, sizeof v);
+        if (v != PE_TRUE && v != PE_FALSE) {
+            return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT,
+                             "is not PE_TRUE, PE_FALSE or PE_UNSET");
+        }
+        pe_jw_bool(&b->w, v == PE_TRUE);
+        return PE_OK;
+    }
+    case PE_T_INT:
+    case PE_T_TIME: {
+        /* pe_opt_int_t and pe_opt_time_t share their layout */
+        pe_opt_int_t v;
+        memcpy(&v, field, sizeof v);
+        if (m->type == PE_T_INT) {
+            st = check_int(b, m, v.value, depth);
+            if (st != PE_OK) {
+                return st;
+            }
+        }
+        pe_jw_int(&b->w, v.value);
+        return PE_OK;
+    }
+    case PE_T_STRUCT:
+        return write_object(b, (const pe_shape_t *)m->ref,
+                            inline_struct ? field
+                                          : (const unsigned char *)load_ptr(field),
+                            depth);
+    case PE_T_LIST: {
+        pe_list_t list;
+        const pe_member_t *elem = (const pe_member_t *)m->ref;
+        size_t size = elem->type == PE_T_STRUCT
+                          ? ((const pe_shape_t *)elem->ref)->size
+                          : sizeof(const char *);
+        memcpy(&list, field, sizeof list);
+        pe_jw_array_begin(&b->w);
+        for (size_t i = 0; i < list.count; i++) {
+            diag_step(b, depth, NULL, (int32_t)i);
+            st = write_value(b, elem,
+                             (const unsigned char *)list.items + i * size, true,
+                             depth + 1);
+            if (st != PE_OK) {
+                return st;
+            }
+        }
+        pe_jw_array_end(&b->w);
+        return PE_OK;
+    }
+    default:
+        return diag_fail(b, depth, PE_ERR_UNSUPPORTED,
+                         "has a type no request carries");
+    }
+}
+
+/* Writes the body members of a structure as a JSON object. */
+static pe_status_t write_object(builder_t *b, const pe_shape_t *shape,
+                                const unsigned char *obj, unsigned depth)
+{
+    pe_jw_object_begin(&b->w);
+    for (uint16_t i = 0; i < shape->count; i++) {
+        const pe_member_t *m = &shape->members[i];
+        const unsigned char *field = obj + m->offset;
+        if (m->flags & (PE_M_URI | PE_M_QUERY)) {
+            continue;
+        }
+        diag_step(b, depth, m->name, -1);
+        if (!present(m, field)) {
+            if (m->flags & PE_M_REQUIRED) {
+                return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
+                                 "is required");
+            }
+            continue;
+        }
+        if (m->type == PE_T_LIST) {
+            pe_list_t list;
+            memcpy(&list, field, sizeof list);
+            if (list.count > 0 && list.items == NULL) {
+                return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
+                                 "has a count but no items");
+            }
+        }
+        pe_jw_key(&b->w, m->name, strlen(m->name));
+        pe_status_t st = write_value(b, m, field, false, depth + 1);
+        if (st != PE_OK) {
+            return st;
+        }
+    }
+    pe_jw_object_end(&b->w);
+    return PE_OK;
+}
+
+static const pe_member_t *find_member(const pe_shape_t *shape, unsigned flag,
+                                      const char *name, size_t len)
+{
+    for (uint16_t i = 0; i < shape->count; i++) {
+        const pe_member_t *m = &shape->members[i];
+        if ((m->flags & flag) && strlen(m->name) == len &&
+            memcmp(m->name, name, len) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Path with its labels filled in and percent-encoded, then the query. */
+static pe_status_t write_target(builder_t *b, const pe_operation_t *op,
+                                const unsigned char *in)
+{
+    const char *p = op->path;
+    while (*p) {
+        const char *open = strchr(p, '{');
+        if (!open) {
+            pe_jw_put(&b->w, p, strlen(p));
+            break;
+        }
+        const char *close = strchr(open, '}');
+        const pe_member_t *m =
+            close ? find_member(op->input, PE_M_URI, open + 1,
+                                (size_t)(close - open - 1))
+                  : NULL;
+        if (!m) {
+            return PE_ERR_UNSUPPORTED; /* the table's template is broken */
+        }
+        pe_jw_put(&b->w, p, (size_t)(open - p));
+        const char *v = (const char *)load_ptr(in + m->offset);
+        diag_step(b, 0, m->name, -1);
+        if (!v) {
+            return diag_fail(b, 1, PE_ERR_INVALID_ARGUMENT, "is required");
+        }
+        if (v[0] == '\0' || strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
+            return diag_fail(b, 1, PE_ERR_INVALID_ARGUMENT,
+                             "cannot name a resource in a URI path");
+        }
+        pe_status_t st = check_string(b, m, v, 1);
+        if (st != PE_OK) {
+            return st;
+        }
+        pe_jw_uri(&b->w, v, strlen(v));
+        p = close + 1;
+    }
+
+    char sep = '?';
+    for (uint16_t i = 0; i < op->input->count; i++) {
+        const pe_member_t *m = &op->input->members[i];
+        const unsigned char *field = in + m->offset;
+        if (!(m->flags & PE_M_QUERY) || !present(m, field)) {
+            continue;
+        }
+        diag_step(b, 0, m->name, -1);
+        pe_jw_put(&b->w, &sep, 1);
+        sep = '&';
+        pe_jw_uri(&b->w, m->name, strlen(m->name));
+        pe_jw_put(&b->w, "=", 1);
+        if (m->type == PE_T_INT) {
+            pe_opt_int_t v;
+            char num[20];
+            memcpy(&v, field, sizeof v);
+            pe_status_t st = check_int(b, m, v.value, 1);
+            if (st != PE_OK) {
+                return st;
+            }
+            pe_jw_put(&b->w, num, pe_fmt_i64(num, v.value));
+        } else {
+            const char *v = (const char *)load_ptr(field);
+            pe_status_t st = check_string(b, m, v, 1);
+            if (st != PE_OK) {
+                return st;
+            }
+            pe_jw_uri(&b->w, v, strlen(v));
+        }
+    }
+    return PE_OK;
+}
+
+static bool has_body(const pe_shape_t *shape)
+{
+    for (uint16_t i = 0; i < shape->count; i++) {
+        if (!(shape->members[i].flags & (PE_M_URI | PE_M_QUERY))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
+                     size_t cap, size_t *needed, pe_request_t *req,
+                     pe_diag_t *diag)
+{
+    builder_t b;
+    size_t target_len, body_off = 0, body_len = 0;
+    pe_status_t st;
+
+    if (diag) {
+        memset(diag, 0, sizeof *diag);
+    }
+    if (!op || !input || !needed) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    pe_jw_init(&b.w, buf, cap);
+    b.diag = diag;
+
+    st = write_target(&b, op, (const unsigned char *)input);
+    if (st != PE_OK) {
+        return st;
+    }
+    target_len = b.w.len;
+    pe_jw_put(&b.w, "", 1); /* NUL after the target */
+    if (has_body(op->input)) {
+        body_off = b.w.len;
+        st = write_object(&b, op->input, (const unsigned char *)input, 0);
+        if (st != PE_OK) {
+            return st;
+        }
+        body_len = b.w.len - body_off;
+        pe_jw_put(&b.w, "", 1);
+    }
+    st = pe_jw_finish(&b.w, needed);
+    if (st == PE_ERR_INVALID_UTF8 || st == PE_ERR_INVALID_ARGUMENT) {
+        /* only strings can fail inside the writer; they are checked
+         * before writing, so this is a writer limit (nesting) */
+        return diag_fail(&b, 0, st, "cannot be written as JSON");
+    }
+    if (st != PE_OK) {
+        return st;
+    }
+    if (req) {
+        req->method = op->method;
+        req->target = buf;
+        req->target_len = target_len;
+        req->body = body_off ? buf + body_off : NULL;
+        req->body_len = body_len;
+        req->content_type = body_off ? "application/json" : NULL;
+    }
+    return PE_OK;
+}

@@ -1,0 +1,89 @@
+/* common.c - status texts, diagnostics and finding operations. */
+#include "pe_internal.h"
+#include "pe_model.h"
+
+#include <string.h>
+
+static const char *const status_text[] = {
+    "ok",
+    "invalid argument",
+    "buffer too small",
+    "invalid UTF-8",
+    "malformed JSON or wrong JSON type",
+    "crypto backend failure",
+    "unsupported",
+};
+
+/* Every status has its text (C99 static assertion). */
+typedef char pe_status_text_complete
+    [(sizeof status_text / sizeof status_text[0] == PE_STATUS_COUNT_) ? 1 : -1];
+
+const char *pe_strerror(pe_status_t status)
+{
+    if ((unsigned)status >= (unsigned)PE_STATUS_COUNT_) {
+        return "unknown status";
+    }
+    return status_text[status];
+}
+
+pe_status_t pe_diag_path(const pe_diag_t *diag, char *buf, size_t cap,
+                         size_t *needed)
+{
+    pe_json_writer_t w; /* used as a counting buffer only */
+    if (!diag || !needed) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    pe_jw_init(&w, buf, cap);
+    for (uint8_t i = 0; i < diag->depth && i < PE_DIAG_MAX_DEPTH; i++) {
+        const char *name = diag->member[i];
+        if (name) {
+            if (w.len) {
+                pe_jw_put(&w, ".", 1);
+            }
+            pe_jw_put(&w, name, strlen(name));
+        }
+        if (diag->index[i] >= 0) {
+            char num[20];
+            pe_jw_put(&w, "[", 1);
+            pe_jw_put(&w, num, pe_fmt_i64(num, diag->index[i]));
+            pe_jw_put(&w, "]", 1);
+        }
+    }
+    *needed = w.len;
+    pe_jw_put(&w, "", 1);
+    if (w.status != PE_OK) {
+        return w.status;
+    }
+    return w.len > w.cap ? PE_ERR_BUFFER_TOO_SMALL : PE_OK;
+}
+
+/* Compares an API name ("SendEmail") with a kebab-case one ("send-email"). */
+static bool kebab_equal(const char *api, const char *kebab)
+{
+    for (size_t i = 0; api[i]; i++) {
+        char c = api[i];
+        if (c >= 'A' && c <= 'Z') {
+            if (i > 0 && *kebab++ != '-') {
+                return false;
+            }
+            c = (char)(c - 'A' + 'a');
+        }
+        if (*kebab++ != c) {
+            return false;
+        }
+    }
+    return *kebab == '\0';
+}
+
+const pe_operation_t *pe_operation_find(const char *name)
+{
+    if (!name) {
+        return NULL;
+    }
+    for (const pe_operation_t *const *op = pe_operations; *op; op++) {
+        if (strcmp((*op)->name, name) == 0 || kebab_equal((*op)->name, name)) {
+            return *op;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,344 @@
+#!/usr/bin/python3
+"""Generates include/pe_ops.h and lib/ops_table.c from the AWS service model.
+
+Source of the facts: Debian's python3-botocore, file
+botocore/data/pinpoint-email/2018-07-26/service-2.json (the model AWS's SDKs
+are generated from). Only the 30 operations of the 2018-07-26 API reference
+are emitted. Ranges the model does not carry come from the API reference
+(RANGES below).
+
+    /usr/bin/python3 lib/ops_gen.py           regenerate
+    /usr/bin/python3 lib/ops_gen.py --check   fail if the committed files differ
+"""
+import json
+import os
+import re
+import sys
+
+MODEL = ('/usr/lib/python3/dist-packages/botocore/data/pinpoint-email/'
+         '2018-07-26/service-2.json')
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEADER = os.path.join(ROOT, 'include', 'pe_ops.h')
+TABLE = os.path.join(ROOT, 'lib', 'ops_table.c')
+
+OPERATIONS = """
+CreateConfigurationSet CreateConfigurationSetEventDestination
+CreateDedicatedIpPool CreateEmailIdentity DeleteConfigurationSet
+DeleteConfigurationSetEventDestination DeleteDedicatedIpPool
+DeleteEmailIdentity GetAccount GetConfigurationSet
+GetConfigurationSetEventDestinations GetDedicatedIp GetDedicatedIps
+GetEmailIdentity ListConfigurationSets ListDedicatedIpPools
+ListEmailIdentities PutAccountDedicatedIpWarmupAttributes
+PutAccountSendingAttributes PutConfigurationSetDeliveryOptions
+PutConfigurationSetReputationOptions PutConfigurationSetSendingOptions
+PutConfigurationSetTrackingOptions PutDedicatedIpInPool
+PutDedicatedIpWarmupAttributes PutEmailIdentityDkimAttributes
+PutEmailIdentityFeedbackAttributes PutEmailIdentityMailFromAttributes
+SendEmail UpdateConfigurationSetEventDestination
+""".split()
+
+INT32 = (-2**31, 2**31 - 1)
+# (structure shape, member) -> (min, max); from the API reference:
+# "ListEmailIdentities PageSize: at least 0, no more than 1000",
+# WarmupPercentage is a percentage (model shape Percentage100Wrapper).
+RANGES = {
+    ('ListEmailIdentitiesRequest', 'PageSize'): (0, 1000),
+    ('GetDedicatedIpsRequest', 'PageSize'): (0, INT32[1]),
+    ('ListConfigurationSetsRequest', 'PageSize'): (0, INT32[1]),
+    ('ListDedicatedIpPoolsRequest', 'PageSize'): (0, INT32[1]),
+    ('PutDedicatedIpWarmupAttributesRequest', 'WarmupPercentage'): (0, 100),
+}
+
+CTYPE = {
+    'string': 'const char *', 'blob': 'pe_bytes_t', 'boolean': 'pe_bool_t',
+    'integer': 'pe_opt_int_t', 'long': 'pe_opt_int_t',
+    'double': 'pe_opt_double_t', 'timestamp': 'pe_opt_time_t',
+}
+PETYPE = {
+    'string': 'PE_T_STRING', 'blob': 'PE_T_BLOB', 'boolean': 'PE_T_BOOL',
+    'integer': 'PE_T_INT', 'long': 'PE_T_INT', 'double': 'PE_T_DOUBLE',
+    'timestamp': 'PE_T_TIME', 'structure': 'PE_T_STRUCT', 'list': 'PE_T_LIST',
+}
+
+
+def snake(name):
+    s = re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', name)
+    s = re.sub(r'([A-Z]+)([A-Z][a-z])', r'\1_\2', s)
+    return s.lower()
+
+
+class Gen:
+    def __init__(self, model):
+        self.shapes = model['shapes']
+        self.ops = model['operations']
+        self.order = []          # structure shapes, dependencies first
+        self.enums = {}          # enum shape name -> values
+        self.lists = {}          # list type name -> element C type
+        self.ranges = {}         # range C name -> (min, max)
+
+    # ---------------------------------------------------------- naming
+    def struct_type(self, shape):
+        if shape.endswith('Request'):
+            return 'pe_%s_input_t' % snake(shape[:-len('Request')])
+        if shape.endswith('Response'):
+            return 'pe_%s_output_t' % snake(shape[:-len('Response')])
+        return 'pe_%s_t' % snake(shape)
+
+    def struct_id(self, shape):
+        return self.struct_type(shape)[:-2]
+
+    def elem_ctype(self, elem_shape):
+        t = self.shapes[elem_shape]['type']
+        if t == 'structure':
+            return self.struct_type(elem_shape)
+        return CTYPE[t]
+
+    def list_type(self, list_shape):
+        elem = self.shapes[list_shape]['member']['shape']
+        if self.shapes[elem]['type'] == 'string':
+            return 'pe_str_list_t'
+        name = 'pe_%s_list_t' % snake(elem)
+        self.lists[name] = self.elem_ctype(elem)
+        return name
+
+    # ---------------------------------------------------------- walk
+    def visit(self, shape):
+        if shape in self.order:
+            return
+        s = self.shapes[shape]
+        for m in s['members'].values():
+            self.visit_member(m['shape'])
+        self.order.append(shape)
+
+    def visit_member(self, shape):
+        s = self.shapes[shape]
+        if 'enum' in s:
+            self.enums[shape] = s['enum']
+        if s['type'] == 'structure':
+            self.visit(shape)
+        elif s['type'] == 'list':
+            self.visit_member(s['member']['shape'])
+            self.list_type(shape)
+
+    # ---------------------------------------------------------- header
+    def c_member(self, shape, mname, m):
+        s = self.shapes[m['shape']]
+        t = s['type']
+        if t == 'structure':
+            return 'const %s *%s;' % (self.struct_type(m['shape']), snake(mname))
+        if t == 'list':
+            return '%s %s;' % (self.list_type(m['shape']), snake(mname))
+        return '%s%s%s;' % (CTYPE[t], '' if CTYPE[t].endswith('*') else ' ',
+                            snake(mname))
+
+    def header(self):
+        out = []
+        w = out.append
+        w('/* pe_ops.h - typed inputs and outputs of the 30 operations.')
+        w(' * GENERATED by lib/ops_gen.py from botocore\'s pinpoint-email model;')
+        w(' * do not edit. See pe_model.h for how members are represented. */')
+        w('#ifndef PE_OPS_H')
+        w('#define PE_OPS_H')
+        w('')
+        w('#include "pe_model.h"')
+        w('')
+        w('#ifdef __cplusplus')
+        w('extern "C" {')
+        w('#endif')
+        w('')
+        w('/* Allowed values of enumerated members (strings on the wire). */')
+        for e in sorted(self.enums):
+            for v in self.enums[e]:
+                w('#define PE_%s_%s "%s"' % (snake(e).upper(), v, v))
+        w('')
+        w('/** A list of strings. */')
+        w('typedef struct {')
+        w('    const char *const *items;')
+        w('    size_t count;')
+        w('} pe_str_list_t;')
+        w('')
+        # forward declarations so lists can name their element types
+        for sh in self.order:
+            w('typedef struct %s %s;' % (self.struct_id(sh), self.struct_type(sh)))
+        w('')
+        for name in sorted(self.lists):
+            w('typedef struct {')
+            w('    const %s *items;' % self.lists[name])
+            w('    size_t count;')
+            w('} %s;' % name)
+        w('')
+        for sh in self.order:
+            s = self.shapes[sh]
+            req = s.get('required', [])
+            w('struct %s {' % self.struct_id(sh))
+            if not s['members']:
+                w('    char unused_; /* the operation has no members */')
+            for mname, m in s['members'].items():
+                note = []
+                if mname in req:
+                    note.append('required')
+                loc = m.get('location')
+                if loc == 'uri':
+                    note.append('URI label')
+                elif loc == 'querystring':
+                    note.append('query string')
+                ms = self.shapes[m['shape']]
+                if 'enum' in ms:
+                    note.append('PE_%s_*' % snake(m['shape']).upper())
+                elif ms['type'] == 'list' and 'enum' in self.shapes[ms['member']['shape']]:
+                    note.append('items PE_%s_*' % snake(ms['member']['shape']).upper())
+                comment = ' /* %s: %s */' % (mname, ', '.join(note)) if note else \
+                    ' /* %s */' % mname
+                w('    %s%s' % (self.c_member(sh, mname, m), comment))
+            w('};')
+            w('')
+        w('/* The operations. */')
+        for op in OPERATIONS:
+            w('extern const pe_operation_t pe_op_%s;' % snake(op))
+        w('')
+        w('/* Typed builders: pe_build() for one operation\'s input type. */')
+        for op in OPERATIONS:
+            ins = self.struct_type(self.ops[op]['input']['shape'])
+            w('static inline pe_status_t pe_build_%s(const %s *in, char *buf, size_t cap,' % (snake(op), ins))
+            w('    size_t *needed, pe_request_t *req, pe_diag_t *diag)')
+            w('{')
+            w('    return pe_build(&pe_op_%s, in, buf, cap, needed, req, diag);' % snake(op))
+            w('}')
+        w('')
+        w('#ifdef __cplusplus')
+        w('}')
+        w('#endif')
+        w('#endif /* PE_OPS_H */')
+        return '\n'.join(out) + '\n'
+
+    # ---------------------------------------------------------- table
+    def member_row(self, owner, mname, m, required):
+        s = self.shapes[m['shape']]
+        t = s['type']
+        flags = []
+        if mname in required:
+            flags.append('PE_M_REQUIRED')
+        loc = m.get('location')
+        if loc == 'uri':
+            flags.append('PE_M_URI')
+        elif loc == 'querystring':
+            flags.append('PE_M_QUERY')
+        wire = m.get('locationName', mname)
+        ref = self.ref(owner, mname, m['shape'])
+        return '    {"%s", offsetof(%s, %s), %s, %s, %s},' % (
+            wire, self.struct_type(owner), snake(mname), PETYPE[t],
+            ' | '.join(flags) or '0', ref)
+
+    def ref(self, owner, mname, shape):
+        s = self.shapes[shape]
+        t = s['type']
+        if t == 'structure':
+            return '&%s_shape' % self.struct_id(shape)
+        if t == 'list':
+            return '&%s_elem' % snake(shape)
+        if 'enum' in s:
+            return '%s_values' % snake(shape)
+        if t in ('integer', 'long'):
+            lo, hi = RANGES.get((owner, mname), INT32)
+            rname = 'range_%d_%d' % (lo, hi)
+            rname = rname.replace('-', 'm')
+            self.ranges[rname] = (lo, hi)
+            return '&%s' % rname
+        return 'NULL'
+
+    def table(self):
+        body = []
+        w = body.append
+        lists_done = set()
+
+        def emit_list(lshape):
+            if lshape in lists_done:
+                return
+            lists_done.add(lshape)
+            elem = self.shapes[lshape]['member']['shape']
+            es = self.shapes[elem]
+            w('static const pe_member_t %s_elem = {NULL, 0, %s, 0, %s};' % (
+                snake(lshape), PETYPE[es['type']], self.ref(lshape, None, elem)))
+
+        for sh in self.order:
+            s = self.shapes[sh]
+            req = s.get('required', [])
+            for m in s['members'].values():
+                if self.shapes[m['shape']]['type'] == 'list':
+                    emit_list(m['shape'])
+            if s['members']:
+                w('static const pe_member_t %s_members[] = {' % self.struct_id(sh))
+                for mname, m in s['members'].items():
+                    w(self.member_row(sh, mname, m, req))
+                w('};')
+                w('static const pe_shape_t %s_shape = {%s_members, %d, sizeof(%s)};' % (
+                    self.struct_id(sh), self.struct_id(sh), len(s['members']),
+                    self.struct_type(sh)))
+            else:
+                w('static const pe_shape_t %s_shape = {NULL, 0, sizeof(%s)};' % (
+                    self.struct_id(sh), self.struct_type(sh)))
+            w('')
+        for op in OPERATIONS:
+            o = self.ops[op]
+            w('const pe_operation_t pe_op_%s = {"%s", "%s", "%s", &%s_shape, &%s_shape};' % (
+                snake(op), op, o['http']['method'], o['http']['requestUri'],
+                self.struct_id(o['input']['shape']),
+                self.struct_id(o['output']['shape'])))
+        w('')
+        w('const pe_operation_t *const pe_operations[] = {')
+        for op in OPERATIONS:
+            w('    &pe_op_%s,' % snake(op))
+        w('    NULL,')
+        w('};')
+
+        head = []
+        h = head.append
+        h('/* ops_table.c - the 30 operations as data.')
+        h(' * GENERATED by lib/ops_gen.py from botocore\'s pinpoint-email model;')
+        h(' * do not edit. */')
+        h('#include "pe_ops.h"')
+        h('')
+        h('#include <stddef.h>')
+        h('')
+        for e in sorted(self.enums):
+            vals = ', '.join('"%s"' % v for v in self.enums[e])
+            h('static const char *const %s_values[] = {%s, NULL};' % (snake(e), vals))
+        h('')
+        for r in sorted(self.ranges):
+            lo, hi = self.ranges[r]
+            h('static const pe_range_t %s = {%s, %s};' % (r, lit(lo), lit(hi)))
+        h('')
+        return '\n'.join(head + body) + '\n'
+
+
+def lit(v):
+    # INT32_MIN cannot be written as a plain negative literal portably.
+    if v == INT32[0]:
+        return '-2147483647 - 1'
+    return str(v)
+
+
+def main():
+    model = json.load(open(MODEL))
+    g = Gen(model)
+    for op in OPERATIONS:
+        o = model['operations'][op]
+        g.visit(o['input']['shape'])
+        g.visit(o['output']['shape'])
+    files = {HEADER: g.header(), TABLE: g.table()}
+    if '--check' in sys.argv[1:]:
+        stale = [p for p, text in files.items()
+                 if not os.path.exists(p) or open(p).read() != text]
+        for p in stale:
+            print('ops_gen: %s is not what the model generates; run make gen'
+                  % os.path.relpath(p, ROOT))
+        print('ops_gen: generated files %s' % ('STALE' if stale else 'up to date'))
+        sys.exit(1 if stale else 0)
+    for p, text in files.items():
+        with open(p, 'w') as f:
+            f.write(text)
+        print('ops_gen: wrote %s' % os.path.relpath(p, ROOT))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,17 @@
+/* pe_internal.h - helpers shared inside lib/ (not part of the API). */
+#ifndef PE_INTERNAL_H
+#define PE_INTERNAL_H
+
+#include "pe_json.h"
+
+/* Appends raw bytes (counted even past the capacity). */
+void pe_jw_put(pe_json_writer_t *w, const char *s, size_t len);
+/* Appends bytes percent-encoded as one URI component (A-Z a-z 0-9 -_.~
+ * kept, everything else %XX upper-case). */
+void pe_jw_uri(pe_json_writer_t *w, const char *s, size_t len);
+/* Decimal text of v into out (no NUL); returns its length (<= 20). */
+size_t pe_fmt_i64(char out[20], int64_t v);
+/* True when s[0..len) is valid UTF-8. */
+bool pe_utf8_valid(const char *s, size_t len);
+
+#endif /* PE_INTERNAL_H */

@@ -1,0 +1,83 @@
+"""Test CA and server certificate, made with the openssl command.
+
+The CA is RSA-2048, SHA-256, basicConstraints CA:TRUE (critical) and keyUsage
+keyCertSign/cRLSign (critical); the leaf is RSA-2048, SHA-256, CA:FALSE,
+serverAuth, with subjectAltName DNS:localhost and IP:127.0.0.1 -- acceptable to
+OpenSSL and to mbedTLS 2.28 alike.
+"""
+
+import os
+import secrets
+import ssl
+import subprocess
+import time
+
+CONFIG = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = placeholder
+[ca_ext]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[leaf_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+"""
+
+FILES = ("ca.pem", "server.pem", "server.key")
+
+
+def _openssl(directory, *args):
+    subprocess.run(("openssl",) + args, cwd=directory, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _still_valid(directory):
+    """True when the three files exist and the leaf is good for at least a day more."""
+    if not all(os.path.exists(os.path.join(directory, f)) for f in FILES):
+        return False
+    try:
+        info = ssl._ssl._test_decode_cert(os.path.join(directory, "server.pem"))
+        return ssl.cert_time_to_seconds(info["notAfter"]) > time.time() + 86400
+    except (ssl.SSLError, KeyError, ValueError, AttributeError):
+        return False
+
+
+def ensure_tls(directory):
+    """Create (or reuse) the CA and server certificate in directory; return their paths."""
+    os.makedirs(directory, exist_ok=True)
+    paths = tuple(os.path.join(directory, f) for f in FILES)
+    if _still_valid(directory):
+        return paths
+    work = os.path.join(directory, "work-%d" % os.getpid())
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "openssl.cnf"), "w") as handle:
+        handle.write(CONFIG)
+    _openssl(work, "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "3650",
+             "-config", "openssl.cnf", "-extensions", "ca_ext", "-subj", "/O=pinpoint-email/CN=pinpoint-email sim test CA",
+             "-keyout", "ca.key", "-out", "ca.pem")
+    _openssl(work, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256", "-config", "openssl.cnf",
+             "-subj", "/O=pinpoint-email/CN=localhost", "-keyout", "server.key", "-out", "server.csr")
+    _openssl(work, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-set_serial", "0x" + secrets.token_hex(12), "-days", "825", "-sha256",
+             "-extfile", "openssl.cnf", "-extensions", "leaf_ext", "-out", "server.pem")
+    for name in FILES:
+        os.replace(os.path.join(work, name), os.path.join(directory, name))
+    for name in os.listdir(work):
+        os.unlink(os.path.join(work, name))
+    os.rmdir(work)
+    return paths
+
+
+def server_context(cert, key):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
