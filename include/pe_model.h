@@ -61,7 +61,7 @@ typedef struct {
 } pe_range_t;
 
 struct pe_member {
-    const char *name; /**< wire name (URI label name for PE_M_URI) */
+    const char *name; /**< the API's member name (JSON key, query key, label) */
     uint16_t offset;  /**< offset of the member in its C struct */
     uint8_t type;     /**< pe_type_t */
     uint8_t flags;    /**< PE_M_* */
@@ -82,7 +82,8 @@ typedef struct {
 typedef struct {
     const char *name;   /**< "SendEmail" */
     const char *method; /**< "POST" */
-    const char *path;   /**< "/v1/email/identities/{EmailIdentity}" */
+    const char *path;   /**< "/v1/email/dedicated-ips/{Ip}/pool": labels
+                             name the input's URI members */
     const pe_shape_t *input;
     const pe_shape_t *output;
 } pe_operation_t;

@@ -223,10 +223,11 @@ class Gen:
             flags.append('PE_M_URI')
         elif loc == 'querystring':
             flags.append('PE_M_QUERY')
-        wire = m.get('locationName', mname)
+            # the table names query keys by member name
+            assert m.get('locationName', mname) == mname, (owner, mname)
         ref = self.ref(owner, mname, m['shape'])
         return '    {"%s", offsetof(%s, %s), %s, %s, %s},' % (
-            wire, self.struct_type(owner), snake(mname), PETYPE[t],
+            mname, self.struct_type(owner), snake(mname), PETYPE[t],
             ' | '.join(flags) or '0', ref)
 
     def ref(self, owner, mname, shape):
@@ -245,6 +246,16 @@ class Gen:
             self.ranges[rname] = (lo, hi)
             return '&%s' % rname
         return 'NULL'
+
+    def path(self, op):
+        # Labels named by member name ({IP} is the member Ip), so one name
+        # serves the template, the JSON input and diagnostics.
+        members = self.shapes[op['input']['shape']]['members']
+        path = op['http']['requestUri']
+        for mname, m in members.items():
+            if m.get('location') == 'uri':
+                path = path.replace('{%s}' % m['locationName'], '{%s}' % mname)
+        return path
 
     def table(self):
         body = []
@@ -281,7 +292,7 @@ class Gen:
         for op in OPERATIONS:
             o = self.ops[op]
             w('const pe_operation_t pe_op_%s = {"%s", "%s", "%s", &%s_shape, &%s_shape};' % (
-                snake(op), op, o['http']['method'], o['http']['requestUri'],
+                snake(op), op, o['http']['method'], self.path(o),
                 self.struct_id(o['input']['shape']),
                 self.struct_id(o['output']['shape'])))
         w('')

@@ -223,7 +223,7 @@ static const pe_member_t pe_get_configuration_set_event_destinations_output_memb
 static const pe_shape_t pe_get_configuration_set_event_destinations_output_shape = {pe_get_configuration_set_event_destinations_output_members, 1, sizeof(pe_get_configuration_set_event_destinations_output_t)};
 
 static const pe_member_t pe_get_dedicated_ip_input_members[] = {
-    {"IP", offsetof(pe_get_dedicated_ip_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {"Ip", offsetof(pe_get_dedicated_ip_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_get_dedicated_ip_input_shape = {pe_get_dedicated_ip_input_members, 1, sizeof(pe_get_dedicated_ip_input_t)};
 
@@ -370,7 +370,7 @@ static const pe_shape_t pe_put_configuration_set_tracking_options_input_shape = 
 static const pe_shape_t pe_put_configuration_set_tracking_options_output_shape = {NULL, 0, sizeof(pe_put_configuration_set_tracking_options_output_t)};
 
 static const pe_member_t pe_put_dedicated_ip_in_pool_input_members[] = {
-    {"IP", offsetof(pe_put_dedicated_ip_in_pool_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {"Ip", offsetof(pe_put_dedicated_ip_in_pool_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
     {"DestinationPoolName", offsetof(pe_put_dedicated_ip_in_pool_input_t, destination_pool_name), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_put_dedicated_ip_in_pool_input_shape = {pe_put_dedicated_ip_in_pool_input_members, 2, sizeof(pe_put_dedicated_ip_in_pool_input_t)};
@@ -378,7 +378,7 @@ static const pe_shape_t pe_put_dedicated_ip_in_pool_input_shape = {pe_put_dedica
 static const pe_shape_t pe_put_dedicated_ip_in_pool_output_shape = {NULL, 0, sizeof(pe_put_dedicated_ip_in_pool_output_t)};
 
 static const pe_member_t pe_put_dedicated_ip_warmup_attributes_input_members[] = {
-    {"IP", offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {"Ip", offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
     {"WarmupPercentage", offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &range_0_100},
 };
 static const pe_shape_t pe_put_dedicated_ip_warmup_attributes_input_shape = {pe_put_dedicated_ip_warmup_attributes_input_members, 2, sizeof(pe_put_dedicated_ip_warmup_attributes_input_t)};
@@ -497,7 +497,7 @@ const pe_operation_t pe_op_delete_email_identity = {"DeleteEmailIdentity", "DELE
 const pe_operation_t pe_op_get_account = {"GetAccount", "GET", "/v1/email/account", &pe_get_account_input_shape, &pe_get_account_output_shape};
 const pe_operation_t pe_op_get_configuration_set = {"GetConfigurationSet", "GET", "/v1/email/configuration-sets/{ConfigurationSetName}", &pe_get_configuration_set_input_shape, &pe_get_configuration_set_output_shape};
 const pe_operation_t pe_op_get_configuration_set_event_destinations = {"GetConfigurationSetEventDestinations", "GET", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations", &pe_get_configuration_set_event_destinations_input_shape, &pe_get_configuration_set_event_destinations_output_shape};
-const pe_operation_t pe_op_get_dedicated_ip = {"GetDedicatedIp", "GET", "/v1/email/dedicated-ips/{IP}", &pe_get_dedicated_ip_input_shape, &pe_get_dedicated_ip_output_shape};
+const pe_operation_t pe_op_get_dedicated_ip = {"GetDedicatedIp", "GET", "/v1/email/dedicated-ips/{Ip}", &pe_get_dedicated_ip_input_shape, &pe_get_dedicated_ip_output_shape};
 const pe_operation_t pe_op_get_dedicated_ips = {"GetDedicatedIps", "GET", "/v1/email/dedicated-ips", &pe_get_dedicated_ips_input_shape, &pe_get_dedicated_ips_output_shape};
 const pe_operation_t pe_op_get_email_identity = {"GetEmailIdentity", "GET", "/v1/email/identities/{EmailIdentity}", &pe_get_email_identity_input_shape, &pe_get_email_identity_output_shape};
 const pe_operation_t pe_op_list_configuration_sets = {"ListConfigurationSets", "GET", "/v1/email/configuration-sets", &pe_list_configuration_sets_input_shape, &pe_list_configuration_sets_output_shape};
@@ -509,8 +509,8 @@ const pe_operation_t pe_op_put_configuration_set_delivery_options = {"PutConfigu
 const pe_operation_t pe_op_put_configuration_set_reputation_options = {"PutConfigurationSetReputationOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/reputation-options", &pe_put_configuration_set_reputation_options_input_shape, &pe_put_configuration_set_reputation_options_output_shape};
 const pe_operation_t pe_op_put_configuration_set_sending_options = {"PutConfigurationSetSendingOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/sending", &pe_put_configuration_set_sending_options_input_shape, &pe_put_configuration_set_sending_options_output_shape};
 const pe_operation_t pe_op_put_configuration_set_tracking_options = {"PutConfigurationSetTrackingOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/tracking-options", &pe_put_configuration_set_tracking_options_input_shape, &pe_put_configuration_set_tracking_options_output_shape};
-const pe_operation_t pe_op_put_dedicated_ip_in_pool = {"PutDedicatedIpInPool", "PUT", "/v1/email/dedicated-ips/{IP}/pool", &pe_put_dedicated_ip_in_pool_input_shape, &pe_put_dedicated_ip_in_pool_output_shape};
-const pe_operation_t pe_op_put_dedicated_ip_warmup_attributes = {"PutDedicatedIpWarmupAttributes", "PUT", "/v1/email/dedicated-ips/{IP}/warmup", &pe_put_dedicated_ip_warmup_attributes_input_shape, &pe_put_dedicated_ip_warmup_attributes_output_shape};
+const pe_operation_t pe_op_put_dedicated_ip_in_pool = {"PutDedicatedIpInPool", "PUT", "/v1/email/dedicated-ips/{Ip}/pool", &pe_put_dedicated_ip_in_pool_input_shape, &pe_put_dedicated_ip_in_pool_output_shape};
+const pe_operation_t pe_op_put_dedicated_ip_warmup_attributes = {"PutDedicatedIpWarmupAttributes", "PUT", "/v1/email/dedicated-ips/{Ip}/warmup", &pe_put_dedicated_ip_warmup_attributes_input_shape, &pe_put_dedicated_ip_warmup_attributes_output_shape};
 const pe_operation_t pe_op_put_email_identity_dkim_attributes = {"PutEmailIdentityDkimAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/dkim", &pe_put_email_identity_dkim_attributes_input_shape, &pe_put_email_identity_dkim_attributes_output_shape};
 const pe_operation_t pe_op_put_email_identity_feedback_attributes = {"PutEmailIdentityFeedbackAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/feedback", &pe_put_email_identity_feedback_attributes_input_shape, &pe_put_email_identity_feedback_attributes_output_shape};
 const pe_operation_t pe_op_put_email_identity_mail_from_attributes = {"PutEmailIdentityMailFromAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/mail-from", &pe_put_email_identity_mail_from_attributes_input_shape, &pe_put_email_identity_mail_from_attributes_output_shape};

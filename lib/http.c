@@ -1,0 +1,117 @@
+/* http.c - the request head, signed. */
+#include "pe_http.h"
+#include "pe_internal.h"
+
+#include <string.h>
+
+static void put_str(pe_json_writer_t *w, const char *s)
+{
+    pe_jw_put(w, s, strlen(s));
+}
+
+static void put_header(pe_json_writer_t *w, const char *name,
+                       const char *value, size_t len)
+{
+    put_str(w, name);
+    pe_jw_put(w, ": ", 2);
+    pe_jw_put(w, value, len);
+    pe_jw_put(w, "\r\n", 2);
+}
+
+static bool has_line_break(const char *s)
+{
+    return strpbrk(s, "\r\n") != NULL;
+}
+
+pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
+                                const pe_request_t *req, const char *host,
+                                const char *region, int64_t now, char *buf,
+                                size_t cap, size_t *needed)
+{
+    pe_json_writer_t w; /* used as a counting buffer */
+    pe_sigv4_extra_t extra;
+    pe_header_t headers[2];
+    pe_sigv4_request_t sr;
+    const char *query;
+    size_t auth_len, auth_off;
+    char num[20];
+    pe_status_t st;
+
+    if (!signer || !req || !req->method || !req->target || !host || !region ||
+        !needed || host[0] == '\0' || has_line_break(host) ||
+        has_line_break(req->target) || (req->body && !req->content_type)) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    query = memchr(req->target, '?', req->target_len);
+
+    memset(&sr, 0, sizeof sr);
+    sr.method = req->method;
+    sr.path = req->target;
+    sr.path_len = query ? (size_t)(query - req->target) : req->target_len;
+    if (query) {
+        sr.query = query + 1;
+        sr.query_len = req->target_len - sr.path_len - 1;
+    }
+    headers[0].name = "Host";
+    headers[0].name_len = 4;
+    headers[0].value = host;
+    headers[0].value_len = strlen(host);
+    sr.headers = headers;
+    sr.header_count = 1;
+    if (req->body) {
+        headers[1].name = "Content-Type";
+        headers[1].name_len = 12;
+        headers[1].value = req->content_type;
+        headers[1].value_len = strlen(req->content_type);
+        sr.header_count = 2;
+    }
+    sr.payload = req->body;
+    sr.payload_len = req->body_len;
+    sr.region = region;
+    sr.service = PE_SIGNING_SERVICE;
+    sr.time = now;
+
+    /* the Authorization value's length, without hashing anything */
+    st = pe_sigv4_sign(signer, &sr, NULL, 0, &auth_len, NULL);
+    if (st != PE_ERR_BUFFER_TOO_SMALL) {
+        return st == PE_OK ? PE_ERR_INVALID_ARGUMENT : st;
+    }
+    st = pe_amz_date(now, extra.amz_date);
+    if (st != PE_OK) {
+        return st;
+    }
+
+    pe_jw_init(&w, buf, cap);
+    put_str(&w, req->method);
+    pe_jw_put(&w, " ", 1);
+    pe_jw_put(&w, req->target, req->target_len);
+    put_str(&w, " HTTP/1.1\r\n");
+    put_header(&w, "Host", host, strlen(host));
+    put_header(&w, "X-Amz-Date", extra.amz_date, 16);
+    if (signer->token) {
+        put_header(&w, "X-Amz-Security-Token", signer->token,
+                   signer->token_len);
+    }
+    if (req->body) {
+        put_header(&w, "Content-Type", req->content_type,
+                   strlen(req->content_type));
+        put_header(&w, "Content-Length", num, pe_fmt_i64(num, (int64_t)req->body_len));
+    }
+    put_str(&w, "Authorization: ");
+    auth_off = w.len;
+    w.len += auth_len; /* the signer writes it in place below */
+    pe_jw_put(&w, "\r\n\r\n", 4);
+    *needed = w.len;
+    pe_jw_put(&w, "", 1);
+    if (w.status != PE_OK) {
+        return w.status;
+    }
+    if (w.len > w.cap) {
+        return PE_ERR_BUFFER_TOO_SMALL;
+    }
+    /* the signer NUL-terminates over the '\r' that follows; restore it */
+    st = pe_sigv4_sign(signer, &sr, buf + auth_off, auth_len + 1, &auth_len,
+                       NULL);
+    buf[auth_off + auth_len] = '\r';
+    return st;
+}

@@ -1,0 +1,502 @@
+/*
+ * json_read.c - JSON text to typed structs, walking the same shape tables
+ * as the builder. jsmn tokenizes; strings are unescaped in place.
+ *
+ * Two passes over the tokens: the first stores every member and takes
+ * sub-structures, list items and blobs from the arena without touching the
+ * text (so a call that finds the arena too small can be repeated on the
+ * same text); the second unescapes the strings in place and NUL-terminates
+ * them.
+ */
+#include "pe_crypto.h"
+#include "pe_model.h"
+
+#include <limits.h>
+#include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#define ALIGN 8u
+
+typedef struct {
+    const char *js;
+    const jsmntok_t *tok;
+    unsigned char *arena;
+    size_t cap;
+    size_t used; /* arena bytes needed so far (may exceed cap) */
+    pe_diag_t *diag;
+} decoder_t;
+
+static pe_status_t fail(decoder_t *d, unsigned depth, const char *reason)
+{
+    if (d->diag) {
+        d->diag->depth =
+            (uint8_t)(depth < PE_DIAG_MAX_DEPTH ? depth : PE_DIAG_MAX_DEPTH);
+        d->diag->reason = reason;
+    }
+    return PE_ERR_JSON;
+}
+
+static void step(decoder_t *d, unsigned depth, const char *name, int32_t index)
+{
+    if (d->diag && depth < PE_DIAG_MAX_DEPTH) {
+        d->diag->member[depth] = name;
+        d->diag->index[depth] = index;
+    }
+}
+
+/* Zeroed arena memory, or NULL once the arena is exhausted (the size is
+ * still counted, so the caller learns what would do). */
+static void *take(decoder_t *d, size_t size)
+{
+    size_t off = (d->used + (ALIGN - 1u)) & ~(size_t)(ALIGN - 1u);
+    if (off < d->used || size > SIZE_MAX - off) {
+        d->used = SIZE_MAX;
+        return NULL;
+    }
+    d->used = off + size;
+    if (d->used > d->cap) {
+        return NULL;
+    }
+    memset(d->arena + off, 0, size);
+    return d->arena + off;
+}
+
+/* Index of the token after the subtree starting at i. */
+static int skip(const jsmntok_t *t, int i)
+{
+    int pending = 1;
+    while (pending-- > 0) {
+        pending += t[i].size;
+        i++;
+    }
+    return i;
+}
+
+static void store_ptr(unsigned char *field, const void *p)
+{
+    if (field) {
+        memcpy(field, &p, sizeof p);
+    }
+}
+
+static bool is_literal(const decoder_t *d, const jsmntok_t *t, const char *lit)
+{
+    size_t n = strlen(lit);
+    return t->type == JSMN_PRIMITIVE && (size_t)(t->end - t->start) == n &&
+           memcmp(d->js + t->start, lit, n) == 0;
+}
+
+/* Parses a JSON number: integer part into *ip; with allow_fraction the
+ * full value (fraction and exponent too) into *dp. */
+static bool parse_number(const char *s, size_t n, bool allow_fraction,
+                         int64_t *ip, double *dp)
+{
+    size_t i = 0;
+    bool neg = false;
+    uint64_t mant = 0;
+    int exp10 = 0, digits = 0;
+    uint64_t whole = 0;
+    bool whole_ok = true;
+
+    if (i < n && s[i] == '-') {
+        neg = true;
+        i++;
+    }
+    if (i >= n || s[i] < '0' || s[i] > '9') {
+        return false;
+    }
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned dgt = (unsigned)(s[i] - '0');
+        if (whole > (UINT64_MAX - dgt) / 10u) {
+            whole_ok = false;
+        } else {
+            whole = whole * 10u + dgt;
+        }
+        if (digits < 19) {
+            mant = mant * 10u + dgt;
+            digits += mant != 0;
+        } else {
+            exp10++;
+        }
+    }
+    if (i < n && !allow_fraction) {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        i++;
+        if (i >= n || s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (digits < 19) {
+                mant = mant * 10u + (unsigned)(s[i] - '0');
+                digits += mant != 0;
+                exp10--;
+            }
+        }
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        bool eneg = false;
+        int e = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) {
+            eneg = s[i] == '-';
+            i++;
+        }
+        if (i >= n || s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (e < 10000) {
+                e = e * 10 + (s[i] - '0');
+            }
+        }
+        exp10 += eneg ? -e : e;
+        whole_ok = false; /* the integer part alone no longer says it */
+    }
+    if (i != n) {
+        return false;
+    }
+    if (allow_fraction) {
+        double v = (double)mant;
+        for (; exp10 > 0; exp10--) {
+            v *= 10.0;
+        }
+        for (; exp10 < 0; exp10++) {
+            v /= 10.0;
+        }
+        *dp = neg ? -v : v;
+        return true;
+    }
+    if (!whole_ok || whole > (uint64_t)INT64_MAX + (neg ? 1u : 0u)) {
+        return false;
+    }
+    *ip = neg ? (int64_t)(0 - whole) : (int64_t)whole;
+    return true;
+}
+
+static int decode_object(decoder_t *d, const pe_shape_t *shape, int i,
+                         unsigned char *obj, unsigned depth, pe_status_t *st);
+
+/* Decodes the value at token i into field (NULL: only count the arena);
+ * returns the next token's index. */
+static int decode_value(decoder_t *d, const pe_member_t *m, int i,
+                        unsigned char *field, bool inline_struct,
+                        unsigned depth, pe_status_t *st)
+{
+    const jsmntok_t *t = &d->tok[i];
+    const char *text = d->js + t->start;
+    size_t len = (size_t)(t->end - t->start);
+
+    switch (m->type) {
+    case PE_T_STRING:
+        if (t->type != JSMN_STRING) {
+            *st = fail(d, depth, "must be a string");
+            break;
+        }
+        store_ptr(field, text);
+        return i + 1;
+    case PE_T_BLOB: {
+        pe_bytes_t v;
+        size_t max = len / 4u * 3u + 3u;
+        unsigned char *buf;
+        if (t->type != JSMN_STRING || memchr(text, '\\', len)) {
+            *st = fail(d, depth, "must be a base64 string");
+            break;
+        }
+        buf = (unsigned char *)take(d, max);
+        if (buf) {
+            if (pe_base64_decode(buf, max, &v.len, text, len) != 0) {
+                *st = fail(d, depth, "is not valid base64");
+                break;
+            }
+            v.data = buf;
+            if (field) {
+                memcpy(field, &v, sizeof v);
+            }
+        }
+        return i + 1;
+    }
+    case PE_T_BOOL: {
+        pe_bool_t v = is_literal(d, t, "true")    ? PE_TRUE
+                      : is_literal(d, t, "false") ? PE_FALSE
+                                                  : PE_UNSET;
+        if (v == PE_UNSET) {
+            *st = fail(d, depth, "must be true or false");
+            break;
+        }
+        if (field) {
+            memcpy(field, &v, sizeof v);
+        }
+        return i + 1;
+    }
+    case PE_T_INT:
+    case PE_T_TIME:
+    case PE_T_DOUBLE: {
+        int64_t iv = 0;
+        double dv = 0.0;
+        bool frac = m->type != PE_T_INT;
+        if (t->type != JSMN_PRIMITIVE ||
+            !parse_number(text, len, frac, &iv, &dv)) {
+            *st = fail(d, depth,
+                       frac ? "must be a number" : "must be an integer");
+            break;
+        }
+        if (m->type == PE_T_TIME) {
+            /* whole seconds, rounded down */
+            if (!(dv > -9.2e18 && dv < 9.2e18)) {
+                *st = fail(d, depth, "is out of range");
+                break;
+            }
+            iv = (int64_t)dv;
+            if ((double)iv > dv) {
+                iv--;
+            }
+        }
+        if (field) {
+            if (m->type == PE_T_DOUBLE) {
+                pe_opt_double_t v = {true, dv};
+                memcpy(field, &v, sizeof v);
+            } else {
+                pe_opt_int_t v = {true, iv}; /* same layout as the time */
+                memcpy(field, &v, sizeof v);
+            }
+        }
+        return i + 1;
+    }
+    case PE_T_STRUCT: {
+        const pe_shape_t *sub = (const pe_shape_t *)m->ref;
+        unsigned char *obj = NULL;
+        if (t->type != JSMN_OBJECT) {
+            *st = fail(d, depth, "must be an object");
+            break;
+        }
+        if (inline_struct) {
+            obj = field;
+        } else {
+            obj = (unsigned char *)take(d, sub->size);
+            store_ptr(obj ? field : NULL, obj);
+        }
+        return decode_object(d, sub, i, obj, depth, st);
+    }
+    case PE_T_LIST: {
+        const pe_member_t *elem = (const pe_member_t *)m->ref;
+        size_t size = elem->type == PE_T_STRUCT
+                          ? ((const pe_shape_t *)elem->ref)->size
+                          : sizeof(const char *);
+        size_t count = (size_t)t->size;
+        unsigned char *items;
+        if (t->type != JSMN_ARRAY) {
+            *st = fail(d, depth, "must be an array");
+            break;
+        }
+        /* an empty list is present: give it a non-NULL items pointer */
+        items = (unsigned char *)take(d, count ? count * size : 1u);
+        if (items && field) {
+            pe_list_t list = {items, count};
+            memcpy(field, &list, sizeof list);
+        }
+        i++;
+        for (size_t k = 0; k < count && *st == PE_OK; k++) {
+            step(d, depth, NULL, (int32_t)k);
+            i = decode_value(d, elem, i, items ? items + k * size : NULL, true,
+                             depth + 1, st);
+        }
+        return i;
+    }
+    default:
+        *st = fail(d, depth, "has an unknown type");
+        break;
+    }
+    return i + 1;
+}
+
+static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
+                                      size_t len)
+{
+    for (uint16_t k = 0; k < shape->count; k++) {
+        const pe_member_t *m = &shape->members[k];
+        if (strlen(m->name) == len && memcmp(m->name, s, len) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static int decode_object(decoder_t *d, const pe_shape_t *shape, int i,
+                         unsigned char *obj, unsigned depth, pe_status_t *st)
+{
+    int pairs = d->tok[i].size;
+    i++;
+    for (int k = 0; k < pairs && *st == PE_OK; k++) {
+        const jsmntok_t *key = &d->tok[i];
+        const pe_member_t *m = find_member(shape, d->js + key->start,
+                                           (size_t)(key->end - key->start));
+        i++;
+        if (!m || is_literal(d, &d->tok[i], "null")) {
+            i = skip(d->tok, i); /* unknown member or explicit null */
+            continue;
+        }
+        step(d, depth, m->name, -1);
+        i = decode_value(d, m, i, obj ? obj + m->offset : NULL, false,
+                         depth + 1, st);
+    }
+    return i;
+}
+
+/* Writes the UTF-8 form of code point cp at out; returns its length. */
+static size_t put_utf8(char *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static bool hex4(const char *s, uint32_t *v)
+{
+    *v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = s[k];
+        unsigned h = (c >= '0' && c <= '9')   ? (unsigned)(c - '0')
+                     : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
+                     : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
+                                              : 16u;
+        if (h == 16u) {
+            return false;
+        }
+        *v = (*v << 4) | h;
+    }
+    return true;
+}
+
+/* Unescapes s[0..len) in place and NUL-terminates it (the closing quote
+ * leaves room). False for \u0000, a lone surrogate or a bad escape. */
+static bool unescape(char *s, size_t len)
+{
+    size_t r = 0, w = 0;
+    while (r < len) {
+        char c = s[r++];
+        if (c != '\\') {
+            s[w++] = c;
+            continue;
+        }
+        if (r >= len) {
+            return false;
+        }
+        c = s[r++];
+        switch (c) {
+        case 'b': s[w++] = '\b'; break;
+        case 'f': s[w++] = '\f'; break;
+        case 'n': s[w++] = '\n'; break;
+        case 'r': s[w++] = '\r'; break;
+        case 't': s[w++] = '\t'; break;
+        case '"': case '\\': case '/': s[w++] = c; break;
+        case 'u': {
+            uint32_t cp, lo;
+            if (r + 4 > len || !hex4(s + r, &cp)) {
+                return false;
+            }
+            r += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (r + 6 > len || s[r] != '\\' || s[r + 1] != 'u' ||
+                    !hex4(s + r + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
+                    return false;
+                }
+                r += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
+                return false;
+            }
+            /* UTF-8 is never longer than the escape it replaces */
+            w += put_utf8(s + w, cp);
+            break;
+        }
+        default:
+            return false;
+        }
+    }
+    s[w] = '\0';
+    return true;
+}
+
+pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
+                           void *out, void *arena, size_t arena_cap,
+                           size_t *arena_needed, pe_diag_t *diag)
+{
+    jsmn_parser parser;
+    decoder_t d;
+    int ntok;
+    size_t tok_bytes;
+    pe_status_t st = PE_OK;
+
+    if (diag) {
+        memset(diag, 0, sizeof *diag);
+    }
+    if (!shape || !json || !out || !arena_needed || len > (size_t)INT_MAX ||
+        (!arena && arena_cap)) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    jsmn_init(&parser);
+    ntok = jsmn_parse(&parser, json, len, NULL, 0);
+    if (ntok < 1) {
+        return PE_ERR_JSON;
+    }
+    tok_bytes = (size_t)ntok * sizeof(jsmntok_t);
+    *arena_needed = tok_bytes;
+    if (arena_cap < tok_bytes) {
+        return PE_ERR_BUFFER_TOO_SMALL; /* a lower bound, see pe_model.h */
+    }
+    jsmn_init(&parser);
+    if (jsmn_parse(&parser, json, len, (jsmntok_t *)arena,
+                   (unsigned)ntok) != ntok) {
+        return PE_ERR_JSON;
+    }
+
+    d.js = json;
+    d.tok = (const jsmntok_t *)arena;
+    d.arena = (unsigned char *)arena;
+    d.cap = arena_cap;
+    d.used = tok_bytes;
+    d.diag = diag;
+    if (d.tok[0].type != JSMN_OBJECT || skip(d.tok, 0) != ntok) {
+        return PE_ERR_JSON;
+    }
+    memset(out, 0, shape->size);
+    (void)decode_object(&d, shape, 0, (unsigned char *)out, 0, &st);
+    *arena_needed = d.used;
+    if (st != PE_OK) {
+        return st;
+    }
+    if (d.used > d.cap) {
+        memset(out, 0, shape->size); /* no view into a half-filled arena */
+        return PE_ERR_BUFFER_TOO_SMALL;
+    }
+    for (int k = 0; k < ntok; k++) {
+        const jsmntok_t *t = &d.tok[k];
+        if (t->type == JSMN_STRING &&
+            !unescape(json + t->start, (size_t)(t->end - t->start))) {
+            return PE_ERR_JSON;
+        }
+    }
+    return PE_OK;
+}
