@@ -97,7 +97,13 @@ $(B)/tests/%: tests/%.c $(SAN_LIB) $(TEST_HELPERS) tests/pe_test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -MMD -MP $< $(TEST_HELPERS) $(SAN_LIB) $(LDLIBS) -o $@
 
-test: deps-check $(TEST_BIN) $(EXAMPLES) heap-check
+# Expected results computed by botocore (Debian's python3-botocore).
+GEN_CASES := $(B)/gen/sigv4_cases.txt $(B)/gen/builder_cases.txt
+$(B)/gen/%_cases.txt: tests/gen_%_cases.py lib/ops_table.c
+	@mkdir -p $(dir $@)
+	$(PYTHON) $< $@
+
+test: deps-check check-gen $(TEST_BIN) $(EXAMPLES) $(GEN_CASES) heap-check
 	@PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)
 
 # The library promises zero heap: no object of lib/ may reference one.

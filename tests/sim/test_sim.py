@@ -307,9 +307,8 @@ def test_cli_operations(sim):
                                                          "BehaviorOnMxFailure": "REJECT_MESSAGE"}
           and doc.get("Tags") == [{"Key": "team", "Value": "mail"}], "get-email-identity shows the updates", doc)
     doc = cli.ok("list-email-identities", "list-email-identities")
-    check(sorted(i["IdentityName"] for i in doc.get("EmailIdentities", [])) == ["example.org",
-                                                                               "sender@example.com"],
-          "list-email-identities lists both", doc)
+    listed = [i["IdentityName"] for i in doc.get("EmailIdentities", [])]
+    check("example.org" in listed and "sender@example.com" in listed, "list-email-identities lists both", doc)
 
     # sandbox
     simple = json.dumps({"Simple": {"Subject": {"Data": "Hello"}, "Body": {"Text": {"Data": "Hi there"},
@@ -522,13 +521,19 @@ def test_pagination(sim):
     check(status == 400, "a token of another list: BadRequestException")
     status, resp, doc = call(sim, "GET", "/v1/email/configuration-sets", query="PageSize=0")
     check(status == 400 and error_code(resp) == "BadRequestException", "PageSize=0: BadRequestException")
-    cli = Cli(sim)
-    doc = cli.ok("aws list-configuration-sets --page-size 1 (CLI follows NextToken)", "list-configuration-sets",
-                 "--page-size", "1")
-    check(doc.get("ConfigurationSets") == ["p0", "p1", "p3", "p4"], "the CLI's paginated listing is complete",
-          doc)
-    doc = cli.ok("aws list-email-identities --page-size 1", "list-email-identities", "--page-size", "1")
-    check(len(doc.get("EmailIdentities", [])) == 6, "the CLI lists all six identities page by page", doc)
+    cli, names, token, calls = Cli(sim), [], [], 0
+    while calls < 10:
+        calls += 1
+        rc, doc, err = cli("list-configuration-sets", "--page-size", "1", *(["--next-token", token] if token else []))
+        if rc != 0 or doc is None:
+            names.append(err)
+            break
+        names += doc.get("ConfigurationSets", [])
+        token = doc.get("NextToken")
+        if not token:
+            break
+    check(names == ["p0", "p1", "p3", "p4"] and calls == 4,
+          "aws list-configuration-sets --page-size 1 --next-token walks every item once", names)
 
 
 def test_raw_validation(sim):
