@@ -72,6 +72,11 @@ struct pe_member {
     const void *ref;
 };
 
+/** The struct of every input or output that has no members. */
+typedef struct {
+    char unused_;
+} pe_empty_t;
+
 /** Common layout of every list member. */
 typedef struct {
     const void *items;

@@ -53,7 +53,7 @@ typedef struct pe_reputation_options pe_reputation_options_t;
 typedef struct pe_sending_options pe_sending_options_t;
 typedef struct pe_tag pe_tag_t;
 typedef struct pe_create_configuration_set_input pe_create_configuration_set_input_t;
-typedef struct pe_create_configuration_set_output pe_create_configuration_set_output_t;
+typedef pe_empty_t pe_create_configuration_set_output_t;
 typedef struct pe_kinesis_firehose_destination pe_kinesis_firehose_destination_t;
 typedef struct pe_cloud_watch_dimension_configuration pe_cloud_watch_dimension_configuration_t;
 typedef struct pe_cloud_watch_destination pe_cloud_watch_destination_t;
@@ -61,21 +61,21 @@ typedef struct pe_sns_destination pe_sns_destination_t;
 typedef struct pe_pinpoint_destination pe_pinpoint_destination_t;
 typedef struct pe_event_destination_definition pe_event_destination_definition_t;
 typedef struct pe_create_configuration_set_event_destination_input pe_create_configuration_set_event_destination_input_t;
-typedef struct pe_create_configuration_set_event_destination_output pe_create_configuration_set_event_destination_output_t;
+typedef pe_empty_t pe_create_configuration_set_event_destination_output_t;
 typedef struct pe_create_dedicated_ip_pool_input pe_create_dedicated_ip_pool_input_t;
-typedef struct pe_create_dedicated_ip_pool_output pe_create_dedicated_ip_pool_output_t;
+typedef pe_empty_t pe_create_dedicated_ip_pool_output_t;
 typedef struct pe_create_email_identity_input pe_create_email_identity_input_t;
 typedef struct pe_dkim_attributes pe_dkim_attributes_t;
 typedef struct pe_create_email_identity_output pe_create_email_identity_output_t;
 typedef struct pe_delete_configuration_set_input pe_delete_configuration_set_input_t;
-typedef struct pe_delete_configuration_set_output pe_delete_configuration_set_output_t;
+typedef pe_empty_t pe_delete_configuration_set_output_t;
 typedef struct pe_delete_configuration_set_event_destination_input pe_delete_configuration_set_event_destination_input_t;
-typedef struct pe_delete_configuration_set_event_destination_output pe_delete_configuration_set_event_destination_output_t;
+typedef pe_empty_t pe_delete_configuration_set_event_destination_output_t;
 typedef struct pe_delete_dedicated_ip_pool_input pe_delete_dedicated_ip_pool_input_t;
-typedef struct pe_delete_dedicated_ip_pool_output pe_delete_dedicated_ip_pool_output_t;
+typedef pe_empty_t pe_delete_dedicated_ip_pool_output_t;
 typedef struct pe_delete_email_identity_input pe_delete_email_identity_input_t;
-typedef struct pe_delete_email_identity_output pe_delete_email_identity_output_t;
-typedef struct pe_get_account_input pe_get_account_input_t;
+typedef pe_empty_t pe_delete_email_identity_output_t;
+typedef pe_empty_t pe_get_account_input_t;
 typedef struct pe_send_quota pe_send_quota_t;
 typedef struct pe_get_account_output pe_get_account_output_t;
 typedef struct pe_get_configuration_set_input pe_get_configuration_set_input_t;
@@ -99,27 +99,27 @@ typedef struct pe_list_email_identities_input pe_list_email_identities_input_t;
 typedef struct pe_identity_info pe_identity_info_t;
 typedef struct pe_list_email_identities_output pe_list_email_identities_output_t;
 typedef struct pe_put_account_dedicated_ip_warmup_attributes_input pe_put_account_dedicated_ip_warmup_attributes_input_t;
-typedef struct pe_put_account_dedicated_ip_warmup_attributes_output pe_put_account_dedicated_ip_warmup_attributes_output_t;
+typedef pe_empty_t pe_put_account_dedicated_ip_warmup_attributes_output_t;
 typedef struct pe_put_account_sending_attributes_input pe_put_account_sending_attributes_input_t;
-typedef struct pe_put_account_sending_attributes_output pe_put_account_sending_attributes_output_t;
+typedef pe_empty_t pe_put_account_sending_attributes_output_t;
 typedef struct pe_put_configuration_set_delivery_options_input pe_put_configuration_set_delivery_options_input_t;
-typedef struct pe_put_configuration_set_delivery_options_output pe_put_configuration_set_delivery_options_output_t;
+typedef pe_empty_t pe_put_configuration_set_delivery_options_output_t;
 typedef struct pe_put_configuration_set_reputation_options_input pe_put_configuration_set_reputation_options_input_t;
-typedef struct pe_put_configuration_set_reputation_options_output pe_put_configuration_set_reputation_options_output_t;
+typedef pe_empty_t pe_put_configuration_set_reputation_options_output_t;
 typedef struct pe_put_configuration_set_sending_options_input pe_put_configuration_set_sending_options_input_t;
-typedef struct pe_put_configuration_set_sending_options_output pe_put_configuration_set_sending_options_output_t;
+typedef pe_empty_t pe_put_configuration_set_sending_options_output_t;
 typedef struct pe_put_configuration_set_tracking_options_input pe_put_configuration_set_tracking_options_input_t;
-typedef struct pe_put_configuration_set_tracking_options_output pe_put_configuration_set_tracking_options_output_t;
+typedef pe_empty_t pe_put_configuration_set_tracking_options_output_t;
 typedef struct pe_put_dedicated_ip_in_pool_input pe_put_dedicated_ip_in_pool_input_t;
-typedef struct pe_put_dedicated_ip_in_pool_output pe_put_dedicated_ip_in_pool_output_t;
+typedef pe_empty_t pe_put_dedicated_ip_in_pool_output_t;
 typedef struct pe_put_dedicated_ip_warmup_attributes_input pe_put_dedicated_ip_warmup_attributes_input_t;
-typedef struct pe_put_dedicated_ip_warmup_attributes_output pe_put_dedicated_ip_warmup_attributes_output_t;
+typedef pe_empty_t pe_put_dedicated_ip_warmup_attributes_output_t;
 typedef struct pe_put_email_identity_dkim_attributes_input pe_put_email_identity_dkim_attributes_input_t;
-typedef struct pe_put_email_identity_dkim_attributes_output pe_put_email_identity_dkim_attributes_output_t;
+typedef pe_empty_t pe_put_email_identity_dkim_attributes_output_t;
 typedef struct pe_put_email_identity_feedback_attributes_input pe_put_email_identity_feedback_attributes_input_t;
-typedef struct pe_put_email_identity_feedback_attributes_output pe_put_email_identity_feedback_attributes_output_t;
+typedef pe_empty_t pe_put_email_identity_feedback_attributes_output_t;
 typedef struct pe_put_email_identity_mail_from_attributes_input pe_put_email_identity_mail_from_attributes_input_t;
-typedef struct pe_put_email_identity_mail_from_attributes_output pe_put_email_identity_mail_from_attributes_output_t;
+typedef pe_empty_t pe_put_email_identity_mail_from_attributes_output_t;
 typedef struct pe_destination pe_destination_t;
 typedef struct pe_content pe_content_t;
 typedef struct pe_body pe_body_t;
@@ -131,7 +131,7 @@ typedef struct pe_message_tag pe_message_tag_t;
 typedef struct pe_send_email_input pe_send_email_input_t;
 typedef struct pe_send_email_output pe_send_email_output_t;
 typedef struct pe_update_configuration_set_event_destination_input pe_update_configuration_set_event_destination_input_t;
-typedef struct pe_update_configuration_set_event_destination_output pe_update_configuration_set_event_destination_output_t;
+typedef pe_empty_t pe_update_configuration_set_event_destination_output_t;
 
 typedef struct {
     const pe_cloud_watch_dimension_configuration_t *items;
@@ -190,10 +190,6 @@ struct pe_create_configuration_set_input {
     pe_tag_list_t tags; /* Tags */
 };
 
-struct pe_create_configuration_set_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_kinesis_firehose_destination {
     const char *iam_role_arn; /* IamRoleArn: required */
     const char *delivery_stream_arn; /* DeliveryStreamArn: required */
@@ -232,17 +228,9 @@ struct pe_create_configuration_set_event_destination_input {
     const pe_event_destination_definition_t *event_destination; /* EventDestination: required */
 };
 
-struct pe_create_configuration_set_event_destination_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_create_dedicated_ip_pool_input {
     const char *pool_name; /* PoolName: required */
     pe_tag_list_t tags; /* Tags */
-};
-
-struct pe_create_dedicated_ip_pool_output {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_create_email_identity_input {
@@ -266,37 +254,17 @@ struct pe_delete_configuration_set_input {
     const char *configuration_set_name; /* ConfigurationSetName: required, URI label */
 };
 
-struct pe_delete_configuration_set_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_delete_configuration_set_event_destination_input {
     const char *configuration_set_name; /* ConfigurationSetName: required, URI label */
     const char *event_destination_name; /* EventDestinationName: required, URI label */
-};
-
-struct pe_delete_configuration_set_event_destination_output {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_delete_dedicated_ip_pool_input {
     const char *pool_name; /* PoolName: required, URI label */
 };
 
-struct pe_delete_dedicated_ip_pool_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_delete_email_identity_input {
     const char *email_identity; /* EmailIdentity: required, URI label */
-};
-
-struct pe_delete_email_identity_output {
-    char unused_; /* the operation has no members */
-};
-
-struct pe_get_account_input {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_send_quota {
@@ -429,16 +397,8 @@ struct pe_put_account_dedicated_ip_warmup_attributes_input {
     pe_bool_t auto_warmup_enabled; /* AutoWarmupEnabled */
 };
 
-struct pe_put_account_dedicated_ip_warmup_attributes_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_put_account_sending_attributes_input {
     pe_bool_t sending_enabled; /* SendingEnabled */
-};
-
-struct pe_put_account_sending_attributes_output {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_put_configuration_set_delivery_options_input {
@@ -447,17 +407,9 @@ struct pe_put_configuration_set_delivery_options_input {
     const char *sending_pool_name; /* SendingPoolName */
 };
 
-struct pe_put_configuration_set_delivery_options_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_put_configuration_set_reputation_options_input {
     const char *configuration_set_name; /* ConfigurationSetName: required, URI label */
     pe_bool_t reputation_metrics_enabled; /* ReputationMetricsEnabled */
-};
-
-struct pe_put_configuration_set_reputation_options_output {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_put_configuration_set_sending_options_input {
@@ -465,17 +417,9 @@ struct pe_put_configuration_set_sending_options_input {
     pe_bool_t sending_enabled; /* SendingEnabled */
 };
 
-struct pe_put_configuration_set_sending_options_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_put_configuration_set_tracking_options_input {
     const char *configuration_set_name; /* ConfigurationSetName: required, URI label */
     const char *custom_redirect_domain; /* CustomRedirectDomain */
-};
-
-struct pe_put_configuration_set_tracking_options_output {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_put_dedicated_ip_in_pool_input {
@@ -483,17 +427,9 @@ struct pe_put_dedicated_ip_in_pool_input {
     const char *destination_pool_name; /* DestinationPoolName: required */
 };
 
-struct pe_put_dedicated_ip_in_pool_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_put_dedicated_ip_warmup_attributes_input {
     const char *ip; /* Ip: required, URI label */
     pe_opt_int_t warmup_percentage; /* WarmupPercentage: required */
-};
-
-struct pe_put_dedicated_ip_warmup_attributes_output {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_put_email_identity_dkim_attributes_input {
@@ -501,27 +437,15 @@ struct pe_put_email_identity_dkim_attributes_input {
     pe_bool_t signing_enabled; /* SigningEnabled */
 };
 
-struct pe_put_email_identity_dkim_attributes_output {
-    char unused_; /* the operation has no members */
-};
-
 struct pe_put_email_identity_feedback_attributes_input {
     const char *email_identity; /* EmailIdentity: required, URI label */
     pe_bool_t email_forwarding_enabled; /* EmailForwardingEnabled */
-};
-
-struct pe_put_email_identity_feedback_attributes_output {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_put_email_identity_mail_from_attributes_input {
     const char *email_identity; /* EmailIdentity: required, URI label */
     const char *mail_from_domain; /* MailFromDomain */
     const char *behavior_on_mx_failure; /* BehaviorOnMxFailure: PE_BEHAVIOR_ON_MX_FAILURE_* */
-};
-
-struct pe_put_email_identity_mail_from_attributes_output {
-    char unused_; /* the operation has no members */
 };
 
 struct pe_destination {
@@ -585,10 +509,6 @@ struct pe_update_configuration_set_event_destination_input {
     const pe_event_destination_definition_t *event_destination; /* EventDestination: required */
 };
 
-struct pe_update_configuration_set_event_destination_output {
-    char unused_; /* the operation has no members */
-};
-
 /* The operations. */
 extern const pe_operation_t pe_op_create_configuration_set;
 extern const pe_operation_t pe_op_create_configuration_set_event_destination;
@@ -621,157 +541,46 @@ extern const pe_operation_t pe_op_put_email_identity_mail_from_attributes;
 extern const pe_operation_t pe_op_send_email;
 extern const pe_operation_t pe_op_update_configuration_set_event_destination;
 
-/* Typed builders: pe_build() for one operation's input type. */
-static inline pe_status_t pe_build_create_configuration_set(const pe_create_configuration_set_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_create_configuration_set, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_create_configuration_set_event_destination(const pe_create_configuration_set_event_destination_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_create_configuration_set_event_destination, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_create_dedicated_ip_pool(const pe_create_dedicated_ip_pool_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_create_dedicated_ip_pool, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_create_email_identity(const pe_create_email_identity_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_create_email_identity, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_delete_configuration_set(const pe_delete_configuration_set_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_delete_configuration_set, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_delete_configuration_set_event_destination(const pe_delete_configuration_set_event_destination_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_delete_configuration_set_event_destination, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_delete_dedicated_ip_pool(const pe_delete_dedicated_ip_pool_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_delete_dedicated_ip_pool, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_delete_email_identity(const pe_delete_email_identity_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_delete_email_identity, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_get_account(const pe_get_account_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_get_account, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_get_configuration_set(const pe_get_configuration_set_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_get_configuration_set, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_get_configuration_set_event_destinations(const pe_get_configuration_set_event_destinations_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_get_configuration_set_event_destinations, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_get_dedicated_ip(const pe_get_dedicated_ip_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_get_dedicated_ip, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_get_dedicated_ips(const pe_get_dedicated_ips_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_get_dedicated_ips, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_get_email_identity(const pe_get_email_identity_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_get_email_identity, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_list_configuration_sets(const pe_list_configuration_sets_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_list_configuration_sets, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_list_dedicated_ip_pools(const pe_list_dedicated_ip_pools_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_list_dedicated_ip_pools, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_list_email_identities(const pe_list_email_identities_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_list_email_identities, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_account_dedicated_ip_warmup_attributes(const pe_put_account_dedicated_ip_warmup_attributes_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_account_dedicated_ip_warmup_attributes, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_account_sending_attributes(const pe_put_account_sending_attributes_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_account_sending_attributes, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_configuration_set_delivery_options(const pe_put_configuration_set_delivery_options_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_configuration_set_delivery_options, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_configuration_set_reputation_options(const pe_put_configuration_set_reputation_options_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_configuration_set_reputation_options, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_configuration_set_sending_options(const pe_put_configuration_set_sending_options_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_configuration_set_sending_options, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_configuration_set_tracking_options(const pe_put_configuration_set_tracking_options_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_configuration_set_tracking_options, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_dedicated_ip_in_pool(const pe_put_dedicated_ip_in_pool_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_dedicated_ip_in_pool, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_dedicated_ip_warmup_attributes(const pe_put_dedicated_ip_warmup_attributes_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_dedicated_ip_warmup_attributes, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_email_identity_dkim_attributes(const pe_put_email_identity_dkim_attributes_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_email_identity_dkim_attributes, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_email_identity_feedback_attributes(const pe_put_email_identity_feedback_attributes_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_email_identity_feedback_attributes, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_put_email_identity_mail_from_attributes(const pe_put_email_identity_mail_from_attributes_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_put_email_identity_mail_from_attributes, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_send_email(const pe_send_email_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_send_email, in, buf, cap, needed, req, diag);
-}
-static inline pe_status_t pe_build_update_configuration_set_event_destination(const pe_update_configuration_set_event_destination_input_t *in, char *buf, size_t cap,
-    size_t *needed, pe_request_t *req, pe_diag_t *diag)
-{
-    return pe_build(&pe_op_update_configuration_set_event_destination, in, buf, cap, needed, req, diag);
-}
+/* Typed builders: pe_build() for one operation's input type, e.g.
+ * pe_status_t pe_build_send_email(const pe_send_email_input_t *in,
+ *     char *buf, size_t cap, size_t *needed, pe_request_t *req,
+ *     pe_diag_t *diag); */
+#define PE_TYPED_BUILDER_(op, in_type)                                          \
+    static inline pe_status_t pe_build_##op(const in_type *in, char *buf,       \
+        size_t cap, size_t *needed, pe_request_t *req, pe_diag_t *diag)         \
+    {                                                                           \
+        return pe_build(&pe_op_##op, in, buf, cap, needed, req, diag);          \
+    }
+PE_TYPED_BUILDER_(create_configuration_set, pe_create_configuration_set_input_t)
+PE_TYPED_BUILDER_(create_configuration_set_event_destination, pe_create_configuration_set_event_destination_input_t)
+PE_TYPED_BUILDER_(create_dedicated_ip_pool, pe_create_dedicated_ip_pool_input_t)
+PE_TYPED_BUILDER_(create_email_identity, pe_create_email_identity_input_t)
+PE_TYPED_BUILDER_(delete_configuration_set, pe_delete_configuration_set_input_t)
+PE_TYPED_BUILDER_(delete_configuration_set_event_destination, pe_delete_configuration_set_event_destination_input_t)
+PE_TYPED_BUILDER_(delete_dedicated_ip_pool, pe_delete_dedicated_ip_pool_input_t)
+PE_TYPED_BUILDER_(delete_email_identity, pe_delete_email_identity_input_t)
+PE_TYPED_BUILDER_(get_account, pe_get_account_input_t)
+PE_TYPED_BUILDER_(get_configuration_set, pe_get_configuration_set_input_t)
+PE_TYPED_BUILDER_(get_configuration_set_event_destinations, pe_get_configuration_set_event_destinations_input_t)
+PE_TYPED_BUILDER_(get_dedicated_ip, pe_get_dedicated_ip_input_t)
+PE_TYPED_BUILDER_(get_dedicated_ips, pe_get_dedicated_ips_input_t)
+PE_TYPED_BUILDER_(get_email_identity, pe_get_email_identity_input_t)
+PE_TYPED_BUILDER_(list_configuration_sets, pe_list_configuration_sets_input_t)
+PE_TYPED_BUILDER_(list_dedicated_ip_pools, pe_list_dedicated_ip_pools_input_t)
+PE_TYPED_BUILDER_(list_email_identities, pe_list_email_identities_input_t)
+PE_TYPED_BUILDER_(put_account_dedicated_ip_warmup_attributes, pe_put_account_dedicated_ip_warmup_attributes_input_t)
+PE_TYPED_BUILDER_(put_account_sending_attributes, pe_put_account_sending_attributes_input_t)
+PE_TYPED_BUILDER_(put_configuration_set_delivery_options, pe_put_configuration_set_delivery_options_input_t)
+PE_TYPED_BUILDER_(put_configuration_set_reputation_options, pe_put_configuration_set_reputation_options_input_t)
+PE_TYPED_BUILDER_(put_configuration_set_sending_options, pe_put_configuration_set_sending_options_input_t)
+PE_TYPED_BUILDER_(put_configuration_set_tracking_options, pe_put_configuration_set_tracking_options_input_t)
+PE_TYPED_BUILDER_(put_dedicated_ip_in_pool, pe_put_dedicated_ip_in_pool_input_t)
+PE_TYPED_BUILDER_(put_dedicated_ip_warmup_attributes, pe_put_dedicated_ip_warmup_attributes_input_t)
+PE_TYPED_BUILDER_(put_email_identity_dkim_attributes, pe_put_email_identity_dkim_attributes_input_t)
+PE_TYPED_BUILDER_(put_email_identity_feedback_attributes, pe_put_email_identity_feedback_attributes_input_t)
+PE_TYPED_BUILDER_(put_email_identity_mail_from_attributes, pe_put_email_identity_mail_from_attributes_input_t)
+PE_TYPED_BUILDER_(send_email, pe_send_email_input_t)
+PE_TYPED_BUILDER_(update_configuration_set_event_destination, pe_update_configuration_set_event_destination_input_t)
 
 #ifdef __cplusplus
 }

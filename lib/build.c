@@ -194,20 +194,22 @@ static pe_status_t write_object(builder_t *b, const pe_shape_t *shape,
             continue;
         }
         diag_step(b, depth, m->name, -1);
-        if (!present(m, field)) {
-            if (m->flags & PE_M_REQUIRED) {
-                return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
-                                 "is required");
-            }
-            continue;
-        }
         if (m->type == PE_T_LIST) {
+            /* checked before presence: NULL items would make the list
+             * look absent and silently drop `count` elements */
             pe_list_t list;
             memcpy(&list, field, sizeof list);
             if (list.count > 0 && list.items == NULL) {
                 return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
                                  "has a count but no items");
             }
+        }
+        if (!present(m, field)) {
+            if (m->flags & PE_M_REQUIRED) {
+                return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
+                                 "is required");
+            }
+            continue;
         }
         pe_jw_key(&b->w, m->name, strlen(m->name));
         pe_status_t st = write_value(b, m, field, false, depth + 1);

@@ -61,6 +61,11 @@ PETYPE = {
 }
 
 
+def location(m):
+    """'uri', 'query' or None for a member reference of the model."""
+    return {'uri': 'uri', 'querystring': 'query'}.get(m.get('location'))
+
+
 def snake(name):
     s = re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', name)
     s = re.sub(r'([A-Z]+)([A-Z][a-z])', r'\1_\2', s)
@@ -159,7 +164,10 @@ class Gen:
         w('')
         # forward declarations so lists can name their element types
         for sh in self.order:
-            w('typedef struct %s %s;' % (self.struct_id(sh), self.struct_type(sh)))
+            if self.shapes[sh]['members']:
+                w('typedef struct %s %s;' % (self.struct_id(sh), self.struct_type(sh)))
+            else:
+                w('typedef pe_empty_t %s;' % self.struct_type(sh))
         w('')
         for name in sorted(self.lists):
             w('typedef struct {')
@@ -170,18 +178,13 @@ class Gen:
         for sh in self.order:
             s = self.shapes[sh]
             req = s.get('required', [])
-            w('struct %s {' % self.struct_id(sh))
             if not s['members']:
-                w('    char unused_; /* the operation has no members */')
+                continue
+            w('struct %s {' % self.struct_id(sh))
             for mname, m in s['members'].items():
-                note = []
-                if mname in req:
-                    note.append('required')
-                loc = m.get('location')
-                if loc == 'uri':
-                    note.append('URI label')
-                elif loc == 'querystring':
-                    note.append('query string')
+                note = ['required'] if mname in req else []
+                note += {'uri': ['URI label'], 'query': ['query string']}.get(
+                    location(m), [])
                 ms = self.shapes[m['shape']]
                 if 'enum' in ms:
                     note.append('PE_%s_*' % snake(m['shape']).upper())
@@ -196,14 +199,19 @@ class Gen:
         for op in OPERATIONS:
             w('extern const pe_operation_t pe_op_%s;' % snake(op))
         w('')
-        w('/* Typed builders: pe_build() for one operation\'s input type. */')
+        w('/* Typed builders: pe_build() for one operation\'s input type, e.g.')
+        w(' * pe_status_t pe_build_send_email(const pe_send_email_input_t *in,')
+        w(' *     char *buf, size_t cap, size_t *needed, pe_request_t *req,')
+        w(' *     pe_diag_t *diag); */')
+        w('#define PE_TYPED_BUILDER_(op, in_type)                                          \\')
+        w('    static inline pe_status_t pe_build_##op(const in_type *in, char *buf,       \\')
+        w('        size_t cap, size_t *needed, pe_request_t *req, pe_diag_t *diag)         \\')
+        w('    {                                                                           \\')
+        w('        return pe_build(&pe_op_##op, in, buf, cap, needed, req, diag);          \\')
+        w('    }')
         for op in OPERATIONS:
             ins = self.struct_type(self.ops[op]['input']['shape'])
-            w('static inline pe_status_t pe_build_%s(const %s *in, char *buf, size_t cap,' % (snake(op), ins))
-            w('    size_t *needed, pe_request_t *req, pe_diag_t *diag)')
-            w('{')
-            w('    return pe_build(&pe_op_%s, in, buf, cap, needed, req, diag);' % snake(op))
-            w('}')
+            w('PE_TYPED_BUILDER_(%s, %s)' % (snake(op), ins))
         w('')
         w('#ifdef __cplusplus')
         w('}')
@@ -215,14 +223,10 @@ class Gen:
     def member_row(self, owner, mname, m, required):
         s = self.shapes[m['shape']]
         t = s['type']
-        flags = []
-        if mname in required:
-            flags.append('PE_M_REQUIRED')
-        loc = m.get('location')
-        if loc == 'uri':
-            flags.append('PE_M_URI')
-        elif loc == 'querystring':
-            flags.append('PE_M_QUERY')
+        flags = ['PE_M_REQUIRED'] if mname in required else []
+        flags += {'uri': ['PE_M_URI'], 'query': ['PE_M_QUERY']}.get(
+            location(m), [])
+        if location(m) == 'query':
             # the table names query keys by member name
             assert m.get('locationName', mname) == mname, (owner, mname)
         ref = self.ref(owner, mname, m['shape'])
@@ -253,9 +257,14 @@ class Gen:
         members = self.shapes[op['input']['shape']]['members']
         path = op['http']['requestUri']
         for mname, m in members.items():
-            if m.get('location') == 'uri':
+            if location(m) == 'uri':
                 path = path.replace('{%s}' % m['locationName'], '{%s}' % mname)
         return path
+
+    def shape_ref(self, shape):
+        if not self.shapes[shape]['members']:
+            return '&empty_shape'
+        return '&%s_shape' % self.struct_id(shape)
 
     def table(self):
         body = []
@@ -285,16 +294,13 @@ class Gen:
                 w('static const pe_shape_t %s_shape = {%s_members, %d, sizeof(%s)};' % (
                     self.struct_id(sh), self.struct_id(sh), len(s['members']),
                     self.struct_type(sh)))
-            else:
-                w('static const pe_shape_t %s_shape = {NULL, 0, sizeof(%s)};' % (
-                    self.struct_id(sh), self.struct_type(sh)))
-            w('')
+                w('')
         for op in OPERATIONS:
             o = self.ops[op]
-            w('const pe_operation_t pe_op_%s = {"%s", "%s", "%s", &%s_shape, &%s_shape};' % (
+            w('const pe_operation_t pe_op_%s = {"%s", "%s", "%s", %s, %s};' % (
                 snake(op), op, o['http']['method'], self.path(o),
-                self.struct_id(o['input']['shape']),
-                self.struct_id(o['output']['shape'])))
+                self.shape_ref(o['input']['shape']),
+                self.shape_ref(o['output']['shape'])))
         w('')
         w('const pe_operation_t *const pe_operations[] = {')
         for op in OPERATIONS:
@@ -311,6 +317,7 @@ class Gen:
         h('')
         h('#include <stddef.h>')
         h('')
+        h('static const pe_shape_t empty_shape = {NULL, 0, sizeof(pe_empty_t)};')
         for e in sorted(self.enums):
             vals = ', '.join('"%s"' % v for v in self.enums[e])
             h('static const char *const %s_values[] = {%s, NULL};' % (snake(e), vals))

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+static const pe_shape_t empty_shape = {NULL, 0, sizeof(pe_empty_t)};
 static const char *const behavior_on_mx_failure_values[] = {"USE_DEFAULT_VALUE", "REJECT_MESSAGE", NULL};
 static const char *const dimension_value_source_values[] = {"MESSAGE_TAG", "EMAIL_HEADER", "LINK_TAG", NULL};
 static const char *const dkim_status_values[] = {"PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED", NULL};
@@ -58,8 +59,6 @@ static const pe_member_t pe_create_configuration_set_input_members[] = {
 };
 static const pe_shape_t pe_create_configuration_set_input_shape = {pe_create_configuration_set_input_members, 6, sizeof(pe_create_configuration_set_input_t)};
 
-static const pe_shape_t pe_create_configuration_set_output_shape = {NULL, 0, sizeof(pe_create_configuration_set_output_t)};
-
 static const pe_member_t pe_kinesis_firehose_destination_members[] = {
     {"IamRoleArn", offsetof(pe_kinesis_firehose_destination_t, iam_role_arn), PE_T_STRING, PE_M_REQUIRED, NULL},
     {"DeliveryStreamArn", offsetof(pe_kinesis_firehose_destination_t, delivery_stream_arn), PE_T_STRING, PE_M_REQUIRED, NULL},
@@ -107,15 +106,11 @@ static const pe_member_t pe_create_configuration_set_event_destination_input_mem
 };
 static const pe_shape_t pe_create_configuration_set_event_destination_input_shape = {pe_create_configuration_set_event_destination_input_members, 3, sizeof(pe_create_configuration_set_event_destination_input_t)};
 
-static const pe_shape_t pe_create_configuration_set_event_destination_output_shape = {NULL, 0, sizeof(pe_create_configuration_set_event_destination_output_t)};
-
 static const pe_member_t pe_create_dedicated_ip_pool_input_members[] = {
     {"PoolName", offsetof(pe_create_dedicated_ip_pool_input_t, pool_name), PE_T_STRING, PE_M_REQUIRED, NULL},
     {"Tags", offsetof(pe_create_dedicated_ip_pool_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
 };
 static const pe_shape_t pe_create_dedicated_ip_pool_input_shape = {pe_create_dedicated_ip_pool_input_members, 2, sizeof(pe_create_dedicated_ip_pool_input_t)};
-
-static const pe_shape_t pe_create_dedicated_ip_pool_output_shape = {NULL, 0, sizeof(pe_create_dedicated_ip_pool_output_t)};
 
 static const pe_member_t pe_create_email_identity_input_members[] = {
     {"EmailIdentity", offsetof(pe_create_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED, NULL},
@@ -143,31 +138,21 @@ static const pe_member_t pe_delete_configuration_set_input_members[] = {
 };
 static const pe_shape_t pe_delete_configuration_set_input_shape = {pe_delete_configuration_set_input_members, 1, sizeof(pe_delete_configuration_set_input_t)};
 
-static const pe_shape_t pe_delete_configuration_set_output_shape = {NULL, 0, sizeof(pe_delete_configuration_set_output_t)};
-
 static const pe_member_t pe_delete_configuration_set_event_destination_input_members[] = {
     {"ConfigurationSetName", offsetof(pe_delete_configuration_set_event_destination_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
     {"EventDestinationName", offsetof(pe_delete_configuration_set_event_destination_input_t, event_destination_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_delete_configuration_set_event_destination_input_shape = {pe_delete_configuration_set_event_destination_input_members, 2, sizeof(pe_delete_configuration_set_event_destination_input_t)};
 
-static const pe_shape_t pe_delete_configuration_set_event_destination_output_shape = {NULL, 0, sizeof(pe_delete_configuration_set_event_destination_output_t)};
-
 static const pe_member_t pe_delete_dedicated_ip_pool_input_members[] = {
     {"PoolName", offsetof(pe_delete_dedicated_ip_pool_input_t, pool_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_delete_dedicated_ip_pool_input_shape = {pe_delete_dedicated_ip_pool_input_members, 1, sizeof(pe_delete_dedicated_ip_pool_input_t)};
 
-static const pe_shape_t pe_delete_dedicated_ip_pool_output_shape = {NULL, 0, sizeof(pe_delete_dedicated_ip_pool_output_t)};
-
 static const pe_member_t pe_delete_email_identity_input_members[] = {
     {"EmailIdentity", offsetof(pe_delete_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_delete_email_identity_input_shape = {pe_delete_email_identity_input_members, 1, sizeof(pe_delete_email_identity_input_t)};
-
-static const pe_shape_t pe_delete_email_identity_output_shape = {NULL, 0, sizeof(pe_delete_email_identity_output_t)};
-
-static const pe_shape_t pe_get_account_input_shape = {NULL, 0, sizeof(pe_get_account_input_t)};
 
 static const pe_member_t pe_send_quota_members[] = {
     {"Max24HourSend", offsetof(pe_send_quota_t, max24_hour_send), PE_T_DOUBLE, 0, NULL},
@@ -327,14 +312,10 @@ static const pe_member_t pe_put_account_dedicated_ip_warmup_attributes_input_mem
 };
 static const pe_shape_t pe_put_account_dedicated_ip_warmup_attributes_input_shape = {pe_put_account_dedicated_ip_warmup_attributes_input_members, 1, sizeof(pe_put_account_dedicated_ip_warmup_attributes_input_t)};
 
-static const pe_shape_t pe_put_account_dedicated_ip_warmup_attributes_output_shape = {NULL, 0, sizeof(pe_put_account_dedicated_ip_warmup_attributes_output_t)};
-
 static const pe_member_t pe_put_account_sending_attributes_input_members[] = {
     {"SendingEnabled", offsetof(pe_put_account_sending_attributes_input_t, sending_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_account_sending_attributes_input_shape = {pe_put_account_sending_attributes_input_members, 1, sizeof(pe_put_account_sending_attributes_input_t)};
-
-static const pe_shape_t pe_put_account_sending_attributes_output_shape = {NULL, 0, sizeof(pe_put_account_sending_attributes_output_t)};
 
 static const pe_member_t pe_put_configuration_set_delivery_options_input_members[] = {
     {"ConfigurationSetName", offsetof(pe_put_configuration_set_delivery_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
@@ -343,15 +324,11 @@ static const pe_member_t pe_put_configuration_set_delivery_options_input_members
 };
 static const pe_shape_t pe_put_configuration_set_delivery_options_input_shape = {pe_put_configuration_set_delivery_options_input_members, 3, sizeof(pe_put_configuration_set_delivery_options_input_t)};
 
-static const pe_shape_t pe_put_configuration_set_delivery_options_output_shape = {NULL, 0, sizeof(pe_put_configuration_set_delivery_options_output_t)};
-
 static const pe_member_t pe_put_configuration_set_reputation_options_input_members[] = {
     {"ConfigurationSetName", offsetof(pe_put_configuration_set_reputation_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
     {"ReputationMetricsEnabled", offsetof(pe_put_configuration_set_reputation_options_input_t, reputation_metrics_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_configuration_set_reputation_options_input_shape = {pe_put_configuration_set_reputation_options_input_members, 2, sizeof(pe_put_configuration_set_reputation_options_input_t)};
-
-static const pe_shape_t pe_put_configuration_set_reputation_options_output_shape = {NULL, 0, sizeof(pe_put_configuration_set_reputation_options_output_t)};
 
 static const pe_member_t pe_put_configuration_set_sending_options_input_members[] = {
     {"ConfigurationSetName", offsetof(pe_put_configuration_set_sending_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
@@ -359,15 +336,11 @@ static const pe_member_t pe_put_configuration_set_sending_options_input_members[
 };
 static const pe_shape_t pe_put_configuration_set_sending_options_input_shape = {pe_put_configuration_set_sending_options_input_members, 2, sizeof(pe_put_configuration_set_sending_options_input_t)};
 
-static const pe_shape_t pe_put_configuration_set_sending_options_output_shape = {NULL, 0, sizeof(pe_put_configuration_set_sending_options_output_t)};
-
 static const pe_member_t pe_put_configuration_set_tracking_options_input_members[] = {
     {"ConfigurationSetName", offsetof(pe_put_configuration_set_tracking_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
     {"CustomRedirectDomain", offsetof(pe_put_configuration_set_tracking_options_input_t, custom_redirect_domain), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_put_configuration_set_tracking_options_input_shape = {pe_put_configuration_set_tracking_options_input_members, 2, sizeof(pe_put_configuration_set_tracking_options_input_t)};
-
-static const pe_shape_t pe_put_configuration_set_tracking_options_output_shape = {NULL, 0, sizeof(pe_put_configuration_set_tracking_options_output_t)};
 
 static const pe_member_t pe_put_dedicated_ip_in_pool_input_members[] = {
     {"Ip", offsetof(pe_put_dedicated_ip_in_pool_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
@@ -375,15 +348,11 @@ static const pe_member_t pe_put_dedicated_ip_in_pool_input_members[] = {
 };
 static const pe_shape_t pe_put_dedicated_ip_in_pool_input_shape = {pe_put_dedicated_ip_in_pool_input_members, 2, sizeof(pe_put_dedicated_ip_in_pool_input_t)};
 
-static const pe_shape_t pe_put_dedicated_ip_in_pool_output_shape = {NULL, 0, sizeof(pe_put_dedicated_ip_in_pool_output_t)};
-
 static const pe_member_t pe_put_dedicated_ip_warmup_attributes_input_members[] = {
     {"Ip", offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
     {"WarmupPercentage", offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &range_0_100},
 };
 static const pe_shape_t pe_put_dedicated_ip_warmup_attributes_input_shape = {pe_put_dedicated_ip_warmup_attributes_input_members, 2, sizeof(pe_put_dedicated_ip_warmup_attributes_input_t)};
-
-static const pe_shape_t pe_put_dedicated_ip_warmup_attributes_output_shape = {NULL, 0, sizeof(pe_put_dedicated_ip_warmup_attributes_output_t)};
 
 static const pe_member_t pe_put_email_identity_dkim_attributes_input_members[] = {
     {"EmailIdentity", offsetof(pe_put_email_identity_dkim_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
@@ -391,15 +360,11 @@ static const pe_member_t pe_put_email_identity_dkim_attributes_input_members[] =
 };
 static const pe_shape_t pe_put_email_identity_dkim_attributes_input_shape = {pe_put_email_identity_dkim_attributes_input_members, 2, sizeof(pe_put_email_identity_dkim_attributes_input_t)};
 
-static const pe_shape_t pe_put_email_identity_dkim_attributes_output_shape = {NULL, 0, sizeof(pe_put_email_identity_dkim_attributes_output_t)};
-
 static const pe_member_t pe_put_email_identity_feedback_attributes_input_members[] = {
     {"EmailIdentity", offsetof(pe_put_email_identity_feedback_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
     {"EmailForwardingEnabled", offsetof(pe_put_email_identity_feedback_attributes_input_t, email_forwarding_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_email_identity_feedback_attributes_input_shape = {pe_put_email_identity_feedback_attributes_input_members, 2, sizeof(pe_put_email_identity_feedback_attributes_input_t)};
-
-static const pe_shape_t pe_put_email_identity_feedback_attributes_output_shape = {NULL, 0, sizeof(pe_put_email_identity_feedback_attributes_output_t)};
 
 static const pe_member_t pe_put_email_identity_mail_from_attributes_input_members[] = {
     {"EmailIdentity", offsetof(pe_put_email_identity_mail_from_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
@@ -407,8 +372,6 @@ static const pe_member_t pe_put_email_identity_mail_from_attributes_input_member
     {"BehaviorOnMxFailure", offsetof(pe_put_email_identity_mail_from_attributes_input_t, behavior_on_mx_failure), PE_T_STRING, 0, behavior_on_mx_failure_values},
 };
 static const pe_shape_t pe_put_email_identity_mail_from_attributes_input_shape = {pe_put_email_identity_mail_from_attributes_input_members, 3, sizeof(pe_put_email_identity_mail_from_attributes_input_t)};
-
-static const pe_shape_t pe_put_email_identity_mail_from_attributes_output_shape = {NULL, 0, sizeof(pe_put_email_identity_mail_from_attributes_output_t)};
 
 static const pe_member_t email_address_list_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_destination_members[] = {
@@ -484,17 +447,15 @@ static const pe_member_t pe_update_configuration_set_event_destination_input_mem
 };
 static const pe_shape_t pe_update_configuration_set_event_destination_input_shape = {pe_update_configuration_set_event_destination_input_members, 3, sizeof(pe_update_configuration_set_event_destination_input_t)};
 
-static const pe_shape_t pe_update_configuration_set_event_destination_output_shape = {NULL, 0, sizeof(pe_update_configuration_set_event_destination_output_t)};
-
-const pe_operation_t pe_op_create_configuration_set = {"CreateConfigurationSet", "POST", "/v1/email/configuration-sets", &pe_create_configuration_set_input_shape, &pe_create_configuration_set_output_shape};
-const pe_operation_t pe_op_create_configuration_set_event_destination = {"CreateConfigurationSetEventDestination", "POST", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations", &pe_create_configuration_set_event_destination_input_shape, &pe_create_configuration_set_event_destination_output_shape};
-const pe_operation_t pe_op_create_dedicated_ip_pool = {"CreateDedicatedIpPool", "POST", "/v1/email/dedicated-ip-pools", &pe_create_dedicated_ip_pool_input_shape, &pe_create_dedicated_ip_pool_output_shape};
+const pe_operation_t pe_op_create_configuration_set = {"CreateConfigurationSet", "POST", "/v1/email/configuration-sets", &pe_create_configuration_set_input_shape, &empty_shape};
+const pe_operation_t pe_op_create_configuration_set_event_destination = {"CreateConfigurationSetEventDestination", "POST", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations", &pe_create_configuration_set_event_destination_input_shape, &empty_shape};
+const pe_operation_t pe_op_create_dedicated_ip_pool = {"CreateDedicatedIpPool", "POST", "/v1/email/dedicated-ip-pools", &pe_create_dedicated_ip_pool_input_shape, &empty_shape};
 const pe_operation_t pe_op_create_email_identity = {"CreateEmailIdentity", "POST", "/v1/email/identities", &pe_create_email_identity_input_shape, &pe_create_email_identity_output_shape};
-const pe_operation_t pe_op_delete_configuration_set = {"DeleteConfigurationSet", "DELETE", "/v1/email/configuration-sets/{ConfigurationSetName}", &pe_delete_configuration_set_input_shape, &pe_delete_configuration_set_output_shape};
-const pe_operation_t pe_op_delete_configuration_set_event_destination = {"DeleteConfigurationSetEventDestination", "DELETE", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}", &pe_delete_configuration_set_event_destination_input_shape, &pe_delete_configuration_set_event_destination_output_shape};
-const pe_operation_t pe_op_delete_dedicated_ip_pool = {"DeleteDedicatedIpPool", "DELETE", "/v1/email/dedicated-ip-pools/{PoolName}", &pe_delete_dedicated_ip_pool_input_shape, &pe_delete_dedicated_ip_pool_output_shape};
-const pe_operation_t pe_op_delete_email_identity = {"DeleteEmailIdentity", "DELETE", "/v1/email/identities/{EmailIdentity}", &pe_delete_email_identity_input_shape, &pe_delete_email_identity_output_shape};
-const pe_operation_t pe_op_get_account = {"GetAccount", "GET", "/v1/email/account", &pe_get_account_input_shape, &pe_get_account_output_shape};
+const pe_operation_t pe_op_delete_configuration_set = {"DeleteConfigurationSet", "DELETE", "/v1/email/configuration-sets/{ConfigurationSetName}", &pe_delete_configuration_set_input_shape, &empty_shape};
+const pe_operation_t pe_op_delete_configuration_set_event_destination = {"DeleteConfigurationSetEventDestination", "DELETE", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}", &pe_delete_configuration_set_event_destination_input_shape, &empty_shape};
+const pe_operation_t pe_op_delete_dedicated_ip_pool = {"DeleteDedicatedIpPool", "DELETE", "/v1/email/dedicated-ip-pools/{PoolName}", &pe_delete_dedicated_ip_pool_input_shape, &empty_shape};
+const pe_operation_t pe_op_delete_email_identity = {"DeleteEmailIdentity", "DELETE", "/v1/email/identities/{EmailIdentity}", &pe_delete_email_identity_input_shape, &empty_shape};
+const pe_operation_t pe_op_get_account = {"GetAccount", "GET", "/v1/email/account", &empty_shape, &pe_get_account_output_shape};
 const pe_operation_t pe_op_get_configuration_set = {"GetConfigurationSet", "GET", "/v1/email/configuration-sets/{ConfigurationSetName}", &pe_get_configuration_set_input_shape, &pe_get_configuration_set_output_shape};
 const pe_operation_t pe_op_get_configuration_set_event_destinations = {"GetConfigurationSetEventDestinations", "GET", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations", &pe_get_configuration_set_event_destinations_input_shape, &pe_get_configuration_set_event_destinations_output_shape};
 const pe_operation_t pe_op_get_dedicated_ip = {"GetDedicatedIp", "GET", "/v1/email/dedicated-ips/{Ip}", &pe_get_dedicated_ip_input_shape, &pe_get_dedicated_ip_output_shape};
@@ -503,19 +464,19 @@ const pe_operation_t pe_op_get_email_identity = {"GetEmailIdentity", "GET", "/v1
 const pe_operation_t pe_op_list_configuration_sets = {"ListConfigurationSets", "GET", "/v1/email/configuration-sets", &pe_list_configuration_sets_input_shape, &pe_list_configuration_sets_output_shape};
 const pe_operation_t pe_op_list_dedicated_ip_pools = {"ListDedicatedIpPools", "GET", "/v1/email/dedicated-ip-pools", &pe_list_dedicated_ip_pools_input_shape, &pe_list_dedicated_ip_pools_output_shape};
 const pe_operation_t pe_op_list_email_identities = {"ListEmailIdentities", "GET", "/v1/email/identities", &pe_list_email_identities_input_shape, &pe_list_email_identities_output_shape};
-const pe_operation_t pe_op_put_account_dedicated_ip_warmup_attributes = {"PutAccountDedicatedIpWarmupAttributes", "PUT", "/v1/email/account/dedicated-ips/warmup", &pe_put_account_dedicated_ip_warmup_attributes_input_shape, &pe_put_account_dedicated_ip_warmup_attributes_output_shape};
-const pe_operation_t pe_op_put_account_sending_attributes = {"PutAccountSendingAttributes", "PUT", "/v1/email/account/sending", &pe_put_account_sending_attributes_input_shape, &pe_put_account_sending_attributes_output_shape};
-const pe_operation_t pe_op_put_configuration_set_delivery_options = {"PutConfigurationSetDeliveryOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/delivery-options", &pe_put_configuration_set_delivery_options_input_shape, &pe_put_configuration_set_delivery_options_output_shape};
-const pe_operation_t pe_op_put_configuration_set_reputation_options = {"PutConfigurationSetReputationOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/reputation-options", &pe_put_configuration_set_reputation_options_input_shape, &pe_put_configuration_set_reputation_options_output_shape};
-const pe_operation_t pe_op_put_configuration_set_sending_options = {"PutConfigurationSetSendingOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/sending", &pe_put_configuration_set_sending_options_input_shape, &pe_put_configuration_set_sending_options_output_shape};
-const pe_operation_t pe_op_put_configuration_set_tracking_options = {"PutConfigurationSetTrackingOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/tracking-options", &pe_put_configuration_set_tracking_options_input_shape, &pe_put_configuration_set_tracking_options_output_shape};
-const pe_operation_t pe_op_put_dedicated_ip_in_pool = {"PutDedicatedIpInPool", "PUT", "/v1/email/dedicated-ips/{Ip}/pool", &pe_put_dedicated_ip_in_pool_input_shape, &pe_put_dedicated_ip_in_pool_output_shape};
-const pe_operation_t pe_op_put_dedicated_ip_warmup_attributes = {"PutDedicatedIpWarmupAttributes", "PUT", "/v1/email/dedicated-ips/{Ip}/warmup", &pe_put_dedicated_ip_warmup_attributes_input_shape, &pe_put_dedicated_ip_warmup_attributes_output_shape};
-const pe_operation_t pe_op_put_email_identity_dkim_attributes = {"PutEmailIdentityDkimAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/dkim", &pe_put_email_identity_dkim_attributes_input_shape, &pe_put_email_identity_dkim_attributes_output_shape};
-const pe_operation_t pe_op_put_email_identity_feedback_attributes = {"PutEmailIdentityFeedbackAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/feedback", &pe_put_email_identity_feedback_attributes_input_shape, &pe_put_email_identity_feedback_attributes_output_shape};
-const pe_operation_t pe_op_put_email_identity_mail_from_attributes = {"PutEmailIdentityMailFromAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/mail-from", &pe_put_email_identity_mail_from_attributes_input_shape, &pe_put_email_identity_mail_from_attributes_output_shape};
+const pe_operation_t pe_op_put_account_dedicated_ip_warmup_attributes = {"PutAccountDedicatedIpWarmupAttributes", "PUT", "/v1/email/account/dedicated-ips/warmup", &pe_put_account_dedicated_ip_warmup_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_account_sending_attributes = {"PutAccountSendingAttributes", "PUT", "/v1/email/account/sending", &pe_put_account_sending_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_configuration_set_delivery_options = {"PutConfigurationSetDeliveryOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/delivery-options", &pe_put_configuration_set_delivery_options_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_configuration_set_reputation_options = {"PutConfigurationSetReputationOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/reputation-options", &pe_put_configuration_set_reputation_options_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_configuration_set_sending_options = {"PutConfigurationSetSendingOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/sending", &pe_put_configuration_set_sending_options_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_configuration_set_tracking_options = {"PutConfigurationSetTrackingOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/tracking-options", &pe_put_configuration_set_tracking_options_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_dedicated_ip_in_pool = {"PutDedicatedIpInPool", "PUT", "/v1/email/dedicated-ips/{Ip}/pool", &pe_put_dedicated_ip_in_pool_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_dedicated_ip_warmup_attributes = {"PutDedicatedIpWarmupAttributes", "PUT", "/v1/email/dedicated-ips/{Ip}/warmup", &pe_put_dedicated_ip_warmup_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_email_identity_dkim_attributes = {"PutEmailIdentityDkimAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/dkim", &pe_put_email_identity_dkim_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_email_identity_feedback_attributes = {"PutEmailIdentityFeedbackAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/feedback", &pe_put_email_identity_feedback_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_email_identity_mail_from_attributes = {"PutEmailIdentityMailFromAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/mail-from", &pe_put_email_identity_mail_from_attributes_input_shape, &empty_shape};
 const pe_operation_t pe_op_send_email = {"SendEmail", "POST", "/v1/email/outbound-emails", &pe_send_email_input_shape, &pe_send_email_output_shape};
-const pe_operation_t pe_op_update_configuration_set_event_destination = {"UpdateConfigurationSetEventDestination", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}", &pe_update_configuration_set_event_destination_input_shape, &pe_update_configuration_set_event_destination_output_shape};
+const pe_operation_t pe_op_update_configuration_set_event_destination = {"UpdateConfigurationSetEventDestination", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}", &pe_update_configuration_set_event_destination_input_shape, &empty_shape};
 
 const pe_operation_t *const pe_operations[] = {
     &pe_op_create_configuration_set,
