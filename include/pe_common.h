@@ -41,6 +41,30 @@ typedef enum {
     PE_ERR_CRYPTO,
     /** Unknown operation or feature not available in this build. */
     PE_ERR_UNSUPPORTED,
+    /* Transport failures (the port, TLS, HTTP): */
+    /** The host name did not resolve (port connect). */
+    PE_ERR_DNS,
+    /** The TCP connection was refused or the host is unreachable. */
+    PE_ERR_CONNECT,
+    /** The TLS handshake failed for a reason other than the certificate
+     *  (no common version or cipher suite, alert, bad record). */
+    PE_ERR_TLS_HANDSHAKE,
+    /** The server's certificate chain or host name did not verify. The
+     *  client never falls back to an unverified connection. */
+    PE_ERR_CERT_VERIFY,
+    /** Nothing arrived (or could be sent) within the configured timeout. */
+    PE_ERR_TIMEOUT,
+    /** The connection was closed or reset before the response was whole. */
+    PE_ERR_CLOSED,
+    /** The response is not HTTP/1.1 this client can read (bad status line,
+     *  header or chunk size; a header or body over the buffer's limits is
+     *  PE_ERR_BUFFER_TOO_SMALL instead). */
+    PE_ERR_MALFORMED_RESPONSE,
+    /** The port failed in another way (PE_PORT_IO). */
+    PE_ERR_IO,
+    /** The service answered with an error: see the call's pe_error_t for
+     *  the HTTP status, the error code, the message and the request id. */
+    PE_ERR_SERVICE,
     PE_STATUS_COUNT_ /* not a status; keeps pe_strerror's table honest */
 } pe_status_t;
 

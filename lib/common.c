@@ -12,6 +12,15 @@ static const char *const status_text[] = {
     "malformed JSON or wrong JSON type",
     "crypto backend failure",
     "unsupported",
+    "host name did not resolve",
+    "connection refused or host unreachable",
+    "TLS handshake failed",
+    "server certificate did not verify",
+    "timed out",
+    "connection closed before the response was complete",
+    "malformed HTTP response",
+    "port I/O failure",
+    "the service returned an error",
 };
 
 /* Every status has its text (C99 static assertion). */
