@@ -33,6 +33,73 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
                                 const char *region, int64_t now, char *buf,
                                 size_t cap, size_t *needed);
 
+/**
+ * An HTTP/1.1 response, parsed incrementally inside one caller buffer.
+ *
+ * The caller receives bytes straight into the space the parser offers
+ * (pe_http_response_space), then reports how many arrived
+ * (pe_http_response_received). The parser reads the status line and the
+ * headers, NUL-terminates the header values it keeps (so they are C
+ * strings inside the buffer), and decodes a chunked body in place, so the
+ * buffer only ever holds the head and the decoded body (plus at most one
+ * chunk-size line being read). The body is NUL-terminated when complete.
+ * Interim 1xx responses are skipped. The parser does no I/O.
+ *
+ * Every limit is an error, never a truncation: a head or body that does
+ * not fit in the buffer returns PE_ERR_BUFFER_TOO_SMALL.
+ */
+typedef struct {
+    /* results, valid once the head is parsed (status != 0) */
+    uint16_t status;          /**< HTTP status code */
+    const char *request_id;   /**< x-amzn-RequestId value, or NULL */
+    const char *error_type;   /**< x-amzn-ErrorType value, or NULL */
+    const char *date;         /**< Date value, or NULL */
+    int64_t retry_after;      /**< Retry-After in seconds, -1 when absent */
+    bool keep_alive;          /**< false: "Connection: close" (or HTTP/1.0) */
+    /* result, valid once complete */
+    const char *body;         /**< decoded body, NUL-terminated */
+    size_t body_len;
+
+    /* private state */
+    char *buf_;
+    size_t cap_;
+    size_t len_;          /* bytes held in buf_ */
+    size_t pos_;          /* parse position */
+    size_t head_len_;     /* bytes of the head (after the interim ones) */
+    size_t body_end_;     /* end of the decoded body so far */
+    int64_t content_length_; /* -1: none */
+    uint64_t chunk_left_; /* bytes left in the current chunk */
+    uint8_t state_;
+    bool chunked_;
+} pe_http_response_t;
+
+/** Starts a response in buf (cap bytes; the head and the decoded body
+ *  plus one byte must fit). */
+void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap);
+
+/** Where the next received bytes go: *avail bytes at the returned
+ *  pointer. *avail 0 means the buffer is full (the response cannot fit:
+ *  report it as PE_ERR_BUFFER_TOO_SMALL). */
+char *pe_http_response_space(pe_http_response_t *r, size_t *avail);
+
+/**
+ * Reports that n bytes were received into the space. Returns PE_OK with
+ * *complete telling whether the whole response is in;
+ * PE_ERR_MALFORMED_RESPONSE for a bad status line, header or chunk size;
+ * PE_ERR_BUFFER_TOO_SMALL when the head or body cannot fit. Bytes after
+ * the end of the response are not allowed (no pipelining): they make the
+ * response malformed.
+ */
+pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
+                                      bool *complete);
+
+/**
+ * Reports that the peer closed the connection. A response whose body is
+ * delimited by the close (no Content-Length, not chunked) is then
+ * complete: PE_OK. Otherwise PE_ERR_CLOSED.
+ */
+pe_status_t pe_http_response_closed(pe_http_response_t *r);
+
 #ifdef __cplusplus
 }
 #endif
