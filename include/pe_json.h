@@ -26,6 +26,7 @@ typedef struct {
     size_t cap;
     size_t len;       /* bytes the text needs so far (may exceed cap) */
     uint32_t filled;  /* bit d: the container at depth d has an element */
+    uint32_t objects; /* bit d: the container at depth d is an object */
     uint8_t depth;
     bool after_key;
     bool top_done;    /* the top-level value has begun */

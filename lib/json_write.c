@@ -51,6 +51,7 @@ static void before_item(pe_json_writer_t *w, bool is_key)
         w->top_done = true;
         return;
     }
+    uint32_t bit = 1u << (w->depth - 1u);
     if (w->after_key) {
         if (is_key) {
             fail(w, PE_ERR_INVALID_ARGUMENT);
@@ -58,7 +59,10 @@ static void before_item(pe_json_writer_t *w, bool is_key)
         w->after_key = false;
         return;
     }
-    uint32_t bit = 1u << (w->depth - 1u);
+    if (is_key != ((w->objects & bit) != 0)) {
+        /* a key in an array, or a value without its key in an object */
+        fail(w, PE_ERR_INVALID_ARGUMENT);
+    }
     if (w->filled & bit) {
         put_char(w, ',');
     }
@@ -73,13 +77,20 @@ static void open_container(pe_json_writer_t *w, char c)
         return;
     }
     w->depth++;
-    w->filled &= ~(1u << (w->depth - 1u));
+    uint32_t bit = 1u << (w->depth - 1u);
+    w->filled &= ~bit;
+    if (c == '{') {
+        w->objects |= bit;
+    } else {
+        w->objects &= ~bit;
+    }
     put_char(w, c);
 }
 
 static void close_container(pe_json_writer_t *w, char c)
 {
-    if (w->depth == 0 || w->after_key) {
+    if (w->depth == 0 || w->after_key ||
+        (c == '}') != (((w->objects >> (w->depth - 1u)) & 1u) != 0)) {
         fail(w, PE_ERR_INVALID_ARGUMENT);
         return;
     }

@@ -46,6 +46,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from ops_gen import OPERATIONS  # noqa: E402  (the 30 operations)
 
 CASES_PER_OP = 12
+# More for the operations with blobs and timestamps, so that every blob
+# length and timestamp below comes up.
+EXTRA_CASES = {'SendEmail': 40, 'CreateConfigurationSet': 30}
+BLOB_LENGTHS = [200, 0, 1, 2, 3, 200, 47, 48, 49, 50, 95, 96, 97, 150, 199]
 SEED = 20180726
 
 # Pieces strings are made of: each kind of byte the writer and the URI
@@ -68,6 +72,8 @@ TIMES = [0, 1, 1542628800, 2147483647, 2147483648, 4102444800,
 class Gen:
     def __init__(self, rnd):
         self.rnd = rnd
+        self.blobs = 0  # blobs and timestamps made so far: they take the
+        self.times = 0  # lengths and values of their lists in turn
 
     def text(self, allow_empty):
         r = self.rnd
@@ -98,12 +104,16 @@ class Gen:
             lo, hi = RANGES[name]
             return r.choice([lo, hi, r.randint(lo, hi), r.randint(lo, hi)])
         if t == 'timestamp':
-            return r.choice(TIMES + [r.randint(0, 4102444800)])
+            self.times += 1
+            return (TIMES + [r.randint(0, 4102444800)])[
+                (self.times - 1) % (len(TIMES) + 1)]
         if t == 'blob':
-            n = r.choice([0, 1, 2, 3, 47, 48, 49, r.randint(0, 200), 200])
-            if r.random() < 0.3:
-                start = r.randint(0, 56)
-                return bytes(range(start, start + 200))[:n]
+            # the first two are bytes 0..199 and 56..255: every value
+            self.blobs += 1
+            n = BLOB_LENGTHS[self.blobs % len(BLOB_LENGTHS)]
+            if self.blobs <= 2 or r.random() < 0.3:
+                start = 56 * (self.blobs % 2)
+                return bytes(range(start, start + n))
             return bytes(r.randrange(256) for _ in range(n))
         raise ValueError('no generator for %s (%s)' % (name, t))
 
@@ -205,7 +215,7 @@ def valid_cases(model, serializer, out):
     count = 0
     for op in OPERATIONS:
         om = model.operation_model(op)
-        for n in range(CASES_PER_OP):
+        for n in range(EXTRA_CASES.get(op, CASES_PER_OP)):
             # case 0: required top-level members only; case 1: every member
             params = g.structure(om.input_shape, full=(n == 1))
             if n == 0:
@@ -225,68 +235,61 @@ def valid_cases(model, serializer, out):
 
 
 # Bad inputs: (operation, input, expected status, diag path).
+INVALID = 'PE_ERR_INVALID_ARGUMENT'
+
+
+def bad_event_destination(definition, path):
+    """CreateConfigurationSetEventDestination with a bad EventDestination."""
+    return ('CreateConfigurationSetEventDestination',
+            {'ConfigurationSetName': 'cs', 'EventDestinationName': 'e',
+             'EventDestination': definition},
+            INVALID, 'EventDestination.' + path)
+
+
 def bad_inputs():
     subj = {'Data': 'hi'}
     body = {'Text': {'Data': 'body'}}
     simple = {'Subject': subj, 'Body': body}
     dest = {'ToAddresses': ['a@example.com']}
-    cw = {'DimensionConfigurations': [{
-        'DimensionName': 'n', 'DimensionValueSource': 'MESSAGE_TAG',
-        'DefaultDimensionValue': 'v'}]}
+    dim = {'DimensionName': 'n', 'DimensionValueSource': 'MESSAGE_TAG',
+           'DefaultDimensionValue': 'v'}
+    cwd = 'CloudWatchDestination.DimensionConfigurations'
     ed = 'EventDestination'
-    inv = 'PE_ERR_INVALID_ARGUMENT'
+    inv = INVALID
+
+    def send(content, path, **extra):
+        d = {'Destination': dest, 'Content': content}
+        d.update(extra)
+        return ('SendEmail', d, inv, path)
+
     cases = [
         ('SendEmail', {'Content': {'Simple': simple}}, inv, 'Destination'),
         ('SendEmail', {'Destination': dest}, inv, 'Content'),
-        ('SendEmail', {'Destination': dest,
-                       'Content': {'Simple': {'Body': body}}},
-         inv, 'Content.Simple.Subject'),
-        ('SendEmail', {'Destination': dest,
-                       'Content': {'Simple': {'Subject': subj}}},
-         inv, 'Content.Simple.Body'),
-        ('SendEmail', {'Destination': dest,
-                       'Content': {'Simple': {'Subject': {'Charset': 'x'},
-                                             'Body': body}}},
-         inv, 'Content.Simple.Subject.Data'),
-        ('SendEmail', {'Destination': dest, 'Content': {'Raw': {}}},
-         inv, 'Content.Raw.Data'),
-        ('SendEmail', {'Destination': dest, 'Content': {'Simple': simple},
-                       'EmailTags': [{'Name': 'a', 'Value': 'b'},
-                                     {'Name': 'c'}]},
-         inv, 'EmailTags[1].Value'),
-        ('SendEmail', {'Destination': dest, 'Content': {'Simple': simple},
-                       'EmailTags': [{'Value': 'b'}]},
-         inv, 'EmailTags[0].Name'),
-        ('CreateConfigurationSetEventDestination',
-         {'ConfigurationSetName': 'cs', 'EventDestinationName': 'e',
-          ed: {'CloudWatchDestination': {}}},
-         inv, 'EventDestination.CloudWatchDestination.DimensionConfigurations'),
-        ('CreateConfigurationSetEventDestination',
-         {'ConfigurationSetName': 'cs', 'EventDestinationName': 'e',
-          ed: {'CloudWatchDestination': {'DimensionConfigurations': [
-              cw['DimensionConfigurations'][0],
-              {'DimensionName': 'n', 'DefaultDimensionValue': 'v'}]}}},
-         inv, 'EventDestination.CloudWatchDestination.'
-              'DimensionConfigurations[1].DimensionValueSource'),
-        ('CreateConfigurationSetEventDestination',
-         {'ConfigurationSetName': 'cs', 'EventDestinationName': 'e',
-          ed: {'CloudWatchDestination': {'DimensionConfigurations': [
-              {'DimensionName': 'n', 'DimensionValueSource': 'BOGUS',
-               'DefaultDimensionValue': 'v'}]}}},
-         inv, 'EventDestination.CloudWatchDestination.'
-              'DimensionConfigurations[0].DimensionValueSource'),
-        ('CreateConfigurationSetEventDestination',
-         {'ConfigurationSetName': 'cs', 'EventDestinationName': 'e',
-          ed: {'MatchingEventTypes': ['SEND', 'send']}},
-         inv, 'EventDestination.MatchingEventTypes[1]'),
-        ('CreateConfigurationSetEventDestination',
-         {'ConfigurationSetName': 'cs', 'EventDestinationName': 'e',
-          ed: {'KinesisFirehoseDestination': {'IamRoleArn': 'r'}}},
-         inv, 'EventDestination.KinesisFirehoseDestination.DeliveryStreamArn'),
-        ('CreateConfigurationSetEventDestination',
-         {'ConfigurationSetName': 'cs', 'EventDestinationName': 'e',
-          ed: {'SnsDestination': {}}},
-         inv, 'EventDestination.SnsDestination.TopicArn'),
+        send({'Simple': {'Body': body}}, 'Content.Simple.Subject'),
+        send({'Simple': {'Subject': subj}}, 'Content.Simple.Body'),
+        send({'Simple': {'Subject': {'Charset': 'x'}, 'Body': body}},
+             'Content.Simple.Subject.Data'),
+        send({'Raw': {}}, 'Content.Raw.Data'),
+        send({'Simple': simple}, 'EmailTags[1].Value',
+             EmailTags=[{'Name': 'a', 'Value': 'b'}, {'Name': 'c'}]),
+        send({'Simple': simple}, 'EmailTags[0].Name',
+             EmailTags=[{'Value': 'b'}]),
+        bad_event_destination({'CloudWatchDestination': {}}, cwd),
+        bad_event_destination(
+            {'CloudWatchDestination': {'DimensionConfigurations': [
+                dim, {'DimensionName': 'n', 'DefaultDimensionValue': 'v'}]}},
+            cwd + '[1].DimensionValueSource'),
+        bad_event_destination(
+            {'CloudWatchDestination': {'DimensionConfigurations': [
+                dict(dim, DimensionValueSource='BOGUS')]}},
+            cwd + '[0].DimensionValueSource'),
+        bad_event_destination({'MatchingEventTypes': ['SEND', 'send']},
+                              'MatchingEventTypes[1]'),
+        bad_event_destination(
+            {'KinesisFirehoseDestination': {'IamRoleArn': 'r'}},
+            'KinesisFirehoseDestination.DeliveryStreamArn'),
+        bad_event_destination({'SnsDestination': {}},
+                              'SnsDestination.TopicArn'),
         ('CreateConfigurationSetEventDestination',
          {'ConfigurationSetName': 'cs', ed: {}}, inv, 'EventDestinationName'),
         ('CreateConfigurationSetEventDestination',
@@ -325,25 +328,24 @@ def bad_inputs():
         ('ListConfigurationSets', {'PageSize': -1}, inv, 'PageSize'),
         ('GetDedicatedIps', {'PageSize': -1}, inv, 'PageSize'),
     ]
-    # URI labels: missing, empty, "." and ".." (the label's wire name is
-    # what the C tables call the member: IP for the Ip member).
+    # URI labels: missing, empty, "." and ".."
     uri_ops = [
-        ('GetConfigurationSet', 'ConfigurationSetName', 'ConfigurationSetName', {}),
-        ('DeleteDedicatedIpPool', 'PoolName', 'PoolName', {}),
-        ('GetEmailIdentity', 'EmailIdentity', 'EmailIdentity', {}),
-        ('GetDedicatedIp', 'Ip', 'IP', {}),
-        ('PutDedicatedIpInPool', 'Ip', 'IP', {'DestinationPoolName': 'p'}),
+        ('GetConfigurationSet', 'ConfigurationSetName', {}),
+        ('DeleteDedicatedIpPool', 'PoolName', {}),
+        ('GetEmailIdentity', 'EmailIdentity', {}),
+        ('GetDedicatedIp', 'Ip', {}),
+        ('PutDedicatedIpInPool', 'Ip', {'DestinationPoolName': 'p'}),
         ('DeleteConfigurationSetEventDestination', 'EventDestinationName',
-         'EventDestinationName', {'ConfigurationSetName': 'c'}),
+         {'ConfigurationSetName': 'c'}),
         ('PutConfigurationSetSendingOptions', 'ConfigurationSetName',
-         'ConfigurationSetName', {'SendingEnabled': True}),
+         {'SendingEnabled': True}),
     ]
-    for op, member, wire, rest in uri_ops:
+    for op, member, rest in uri_ops:
         for v in (None, '', '.', '..'):
             d = dict(rest)
             if v is not None:
                 d[member] = v
-            cases.append((op, d, inv, wire))
+            cases.append((op, d, inv, member))
     return cases
 
 
