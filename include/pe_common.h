@@ -65,6 +65,9 @@ typedef enum {
     /** The service answered with an error: see the call's pe_error_t for
      *  the HTTP status, the error code, the message and the request id. */
     PE_ERR_SERVICE,
+    /** The device does not know the time (the port's clock is unset), so
+     *  no request can be signed. */
+    PE_ERR_NO_CLOCK,
     PE_STATUS_COUNT_ /* not a status; keeps pe_strerror's table honest */
 } pe_status_t;
 

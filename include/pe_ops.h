@@ -541,46 +541,51 @@ extern const pe_operation_t pe_op_put_email_identity_mail_from_attributes;
 extern const pe_operation_t pe_op_send_email;
 extern const pe_operation_t pe_op_update_configuration_set_event_destination;
 
+/* Every operation as X(name, input type, output type); pe_client.h
+ * uses the same list for its typed calls. */
+#define PE_OPERATIONS(X) \
+    X(create_configuration_set, pe_create_configuration_set_input_t, pe_create_configuration_set_output_t) \
+    X(create_configuration_set_event_destination, pe_create_configuration_set_event_destination_input_t, pe_create_configuration_set_event_destination_output_t) \
+    X(create_dedicated_ip_pool, pe_create_dedicated_ip_pool_input_t, pe_create_dedicated_ip_pool_output_t) \
+    X(create_email_identity, pe_create_email_identity_input_t, pe_create_email_identity_output_t) \
+    X(delete_configuration_set, pe_delete_configuration_set_input_t, pe_delete_configuration_set_output_t) \
+    X(delete_configuration_set_event_destination, pe_delete_configuration_set_event_destination_input_t, pe_delete_configuration_set_event_destination_output_t) \
+    X(delete_dedicated_ip_pool, pe_delete_dedicated_ip_pool_input_t, pe_delete_dedicated_ip_pool_output_t) \
+    X(delete_email_identity, pe_delete_email_identity_input_t, pe_delete_email_identity_output_t) \
+    X(get_account, pe_get_account_input_t, pe_get_account_output_t) \
+    X(get_configuration_set, pe_get_configuration_set_input_t, pe_get_configuration_set_output_t) \
+    X(get_configuration_set_event_destinations, pe_get_configuration_set_event_destinations_input_t, pe_get_configuration_set_event_destinations_output_t) \
+    X(get_dedicated_ip, pe_get_dedicated_ip_input_t, pe_get_dedicated_ip_output_t) \
+    X(get_dedicated_ips, pe_get_dedicated_ips_input_t, pe_get_dedicated_ips_output_t) \
+    X(get_email_identity, pe_get_email_identity_input_t, pe_get_email_identity_output_t) \
+    X(list_configuration_sets, pe_list_configuration_sets_input_t, pe_list_configuration_sets_output_t) \
+    X(list_dedicated_ip_pools, pe_list_dedicated_ip_pools_input_t, pe_list_dedicated_ip_pools_output_t) \
+    X(list_email_identities, pe_list_email_identities_input_t, pe_list_email_identities_output_t) \
+    X(put_account_dedicated_ip_warmup_attributes, pe_put_account_dedicated_ip_warmup_attributes_input_t, pe_put_account_dedicated_ip_warmup_attributes_output_t) \
+    X(put_account_sending_attributes, pe_put_account_sending_attributes_input_t, pe_put_account_sending_attributes_output_t) \
+    X(put_configuration_set_delivery_options, pe_put_configuration_set_delivery_options_input_t, pe_put_configuration_set_delivery_options_output_t) \
+    X(put_configuration_set_reputation_options, pe_put_configuration_set_reputation_options_input_t, pe_put_configuration_set_reputation_options_output_t) \
+    X(put_configuration_set_sending_options, pe_put_configuration_set_sending_options_input_t, pe_put_configuration_set_sending_options_output_t) \
+    X(put_configuration_set_tracking_options, pe_put_configuration_set_tracking_options_input_t, pe_put_configuration_set_tracking_options_output_t) \
+    X(put_dedicated_ip_in_pool, pe_put_dedicated_ip_in_pool_input_t, pe_put_dedicated_ip_in_pool_output_t) \
+    X(put_dedicated_ip_warmup_attributes, pe_put_dedicated_ip_warmup_attributes_input_t, pe_put_dedicated_ip_warmup_attributes_output_t) \
+    X(put_email_identity_dkim_attributes, pe_put_email_identity_dkim_attributes_input_t, pe_put_email_identity_dkim_attributes_output_t) \
+    X(put_email_identity_feedback_attributes, pe_put_email_identity_feedback_attributes_input_t, pe_put_email_identity_feedback_attributes_output_t) \
+    X(put_email_identity_mail_from_attributes, pe_put_email_identity_mail_from_attributes_input_t, pe_put_email_identity_mail_from_attributes_output_t) \
+    X(send_email, pe_send_email_input_t, pe_send_email_output_t) \
+    X(update_configuration_set_event_destination, pe_update_configuration_set_event_destination_input_t, pe_update_configuration_set_event_destination_output_t)
+
 /* Typed builders: pe_build() for one operation's input type, e.g.
  * pe_status_t pe_build_send_email(const pe_send_email_input_t *in,
  *     char *buf, size_t cap, size_t *needed, pe_request_t *req,
  *     pe_diag_t *diag); */
-#define PE_TYPED_BUILDER_(op, in_type)                                          \
+#define PE_TYPED_BUILDER_(op, in_type, out_type)                                \
     static inline pe_status_t pe_build_##op(const in_type *in, char *buf,       \
         size_t cap, size_t *needed, pe_request_t *req, pe_diag_t *diag)         \
     {                                                                           \
         return pe_build(&pe_op_##op, in, buf, cap, needed, req, diag);          \
     }
-PE_TYPED_BUILDER_(create_configuration_set, pe_create_configuration_set_input_t)
-PE_TYPED_BUILDER_(create_configuration_set_event_destination, pe_create_configuration_set_event_destination_input_t)
-PE_TYPED_BUILDER_(create_dedicated_ip_pool, pe_create_dedicated_ip_pool_input_t)
-PE_TYPED_BUILDER_(create_email_identity, pe_create_email_identity_input_t)
-PE_TYPED_BUILDER_(delete_configuration_set, pe_delete_configuration_set_input_t)
-PE_TYPED_BUILDER_(delete_configuration_set_event_destination, pe_delete_configuration_set_event_destination_input_t)
-PE_TYPED_BUILDER_(delete_dedicated_ip_pool, pe_delete_dedicated_ip_pool_input_t)
-PE_TYPED_BUILDER_(delete_email_identity, pe_delete_email_identity_input_t)
-PE_TYPED_BUILDER_(get_account, pe_get_account_input_t)
-PE_TYPED_BUILDER_(get_configuration_set, pe_get_configuration_set_input_t)
-PE_TYPED_BUILDER_(get_configuration_set_event_destinations, pe_get_configuration_set_event_destinations_input_t)
-PE_TYPED_BUILDER_(get_dedicated_ip, pe_get_dedicated_ip_input_t)
-PE_TYPED_BUILDER_(get_dedicated_ips, pe_get_dedicated_ips_input_t)
-PE_TYPED_BUILDER_(get_email_identity, pe_get_email_identity_input_t)
-PE_TYPED_BUILDER_(list_configuration_sets, pe_list_configuration_sets_input_t)
-PE_TYPED_BUILDER_(list_dedicated_ip_pools, pe_list_dedicated_ip_pools_input_t)
-PE_TYPED_BUILDER_(list_email_identities, pe_list_email_identities_input_t)
-PE_TYPED_BUILDER_(put_account_dedicated_ip_warmup_attributes, pe_put_account_dedicated_ip_warmup_attributes_input_t)
-PE_TYPED_BUILDER_(put_account_sending_attributes, pe_put_account_sending_attributes_input_t)
-PE_TYPED_BUILDER_(put_configuration_set_delivery_options, pe_put_configuration_set_delivery_options_input_t)
-PE_TYPED_BUILDER_(put_configuration_set_reputation_options, pe_put_configuration_set_reputation_options_input_t)
-PE_TYPED_BUILDER_(put_configuration_set_sending_options, pe_put_configuration_set_sending_options_input_t)
-PE_TYPED_BUILDER_(put_configuration_set_tracking_options, pe_put_configuration_set_tracking_options_input_t)
-PE_TYPED_BUILDER_(put_dedicated_ip_in_pool, pe_put_dedicated_ip_in_pool_input_t)
-PE_TYPED_BUILDER_(put_dedicated_ip_warmup_attributes, pe_put_dedicated_ip_warmup_attributes_input_t)
-PE_TYPED_BUILDER_(put_email_identity_dkim_attributes, pe_put_email_identity_dkim_attributes_input_t)
-PE_TYPED_BUILDER_(put_email_identity_feedback_attributes, pe_put_email_identity_feedback_attributes_input_t)
-PE_TYPED_BUILDER_(put_email_identity_mail_from_attributes, pe_put_email_identity_mail_from_attributes_input_t)
-PE_TYPED_BUILDER_(send_email, pe_send_email_input_t)
-PE_TYPED_BUILDER_(update_configuration_set_event_destination, pe_update_configuration_set_event_destination_input_t)
+PE_OPERATIONS(PE_TYPED_BUILDER_)
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@ static const char *const status_text[] = {
     "malformed HTTP response",
     "port I/O failure",
     "the service returned an error",
+    "the device clock is not set",
 };
 
 /* Every status has its text (C99 static assertion). */

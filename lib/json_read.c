@@ -446,7 +446,7 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     jsmn_parser parser;
     decoder_t d;
     int ntok;
-    size_t tok_bytes;
+    size_t tok_bytes, lead;
     pe_status_t st = PE_OK;
 
     if (diag) {
@@ -456,13 +456,21 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
         (!arena && arena_cap)) {
         return PE_ERR_INVALID_ARGUMENT;
     }
+    /* the arena may start anywhere: begin at an aligned address */
+    lead = (ALIGN - (size_t)((uintptr_t)arena % ALIGN)) % ALIGN;
+    if (arena_cap <= lead) {
+        arena_cap = 0;
+    } else {
+        arena = (unsigned char *)arena + lead;
+        arena_cap -= lead;
+    }
     jsmn_init(&parser);
     ntok = jsmn_parse(&parser, json, len, NULL, 0);
     if (ntok < 1) {
         return PE_ERR_JSON;
     }
     tok_bytes = (size_t)ntok * sizeof(jsmntok_t);
-    *arena_needed = tok_bytes;
+    *arena_needed = lead + tok_bytes;
     if (arena_cap < tok_bytes) {
         return PE_ERR_BUFFER_TOO_SMALL; /* a lower bound, see pe_model.h */
     }
@@ -483,7 +491,7 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     }
     memset(out, 0, shape->size);
     (void)decode_object(&d, shape, 0, (unsigned char *)out, 0, &st);
-    *arena_needed = d.used;
+    *arena_needed = lead + d.used;
     if (st != PE_OK) {
         return st;
     }

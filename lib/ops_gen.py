@@ -198,19 +198,26 @@ class Gen:
         for op in OPERATIONS:
             w('extern const pe_operation_t pe_op_%s;' % snake(op))
         w('')
+        w('/* Every operation as X(name, input type, output type); pe_client.h')
+        w(' * uses the same list for its typed calls. */')
+        w('#define PE_OPERATIONS(X) \\')
+        for op in OPERATIONS:
+            o = self.ops[op]
+            w('    X(%s, %s, %s)%s' % (snake(op), self.struct_type(o['input']['shape']),
+                                     self.struct_type(o['output']['shape']),
+                                     ' \\' if op != OPERATIONS[-1] else ''))
+        w('')
         w('/* Typed builders: pe_build() for one operation\'s input type, e.g.')
         w(' * pe_status_t pe_build_send_email(const pe_send_email_input_t *in,')
         w(' *     char *buf, size_t cap, size_t *needed, pe_request_t *req,')
         w(' *     pe_diag_t *diag); */')
-        w('#define PE_TYPED_BUILDER_(op, in_type)                                          \\')
+        w('#define PE_TYPED_BUILDER_(op, in_type, out_type)                                \\')
         w('    static inline pe_status_t pe_build_##op(const in_type *in, char *buf,       \\')
         w('        size_t cap, size_t *needed, pe_request_t *req, pe_diag_t *diag)         \\')
         w('    {                                                                           \\')
         w('        return pe_build(&pe_op_##op, in, buf, cap, needed, req, diag);          \\')
         w('    }')
-        for op in OPERATIONS:
-            ins = self.struct_type(self.ops[op]['input']['shape'])
-            w('PE_TYPED_BUILDER_(%s, %s)' % (snake(op), ins))
+        w('PE_OPERATIONS(PE_TYPED_BUILDER_)')
         w('')
         w('#ifdef __cplusplus')
         w('}')

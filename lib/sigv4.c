@@ -215,14 +215,6 @@ static void hw_encode(hw_t *w, const char *src, size_t len,
     }
 }
 
-static void hw_lower(hw_t *w, const char *s, size_t len)
-{
-    size_t i;
-    for (i = 0; i < len; i++) {
-        hw_byte(w, lower((unsigned char)s[i]));
-    }
-}
-
 /* Header value trimmed, inner runs of blanks as one space. */
 static void hw_value(hw_t *w, const char *v, size_t len)
 {
@@ -484,6 +476,8 @@ typedef struct {
     size_t nuser;
     size_t count; /* nuser + virtual ones */
     pe_header_t virt[NVIRT_MAX];
+    pe_header_t *content_sha256; /* set when signed; value comes later */
+    size_t signed_len; /* length of SignedHeaders' value */
 } hset_t;
 
 static const pe_header_t *hset_get(const hset_t *h, size_t i)
@@ -503,6 +497,11 @@ static int name_cmp(const pe_header_t *a, const pe_header_t *b)
     return (a->name_len > b->name_len) - (a->name_len < b->name_len);
 }
 
+static bool name_eq(const pe_header_t *a, const pe_header_t *b)
+{
+    return a->name_len == b->name_len && name_cmp(a, b) == 0;
+}
+
 /* The first header of the smallest name after header prev's (NONE: the
  * smallest of all), or NONE when no name is left. */
 static size_t hset_next(const hset_t *h, size_t prev)
@@ -518,8 +517,8 @@ static size_t hset_next(const hset_t *h, size_t prev)
     return best;
 }
 
-static void hset_add(hset_t *h, const char *name, const char *value,
-                     size_t value_len)
+static pe_header_t *hset_add(hset_t *h, const char *name, const char *value,
+                             size_t value_len)
 {
     pe_header_t *v = &h->virt[h->count - h->nuser];
     v->name = name;
@@ -527,12 +526,14 @@ static void hset_add(hset_t *h, const char *name, const char *value,
     v->value = value;
     v->value_len = value_len;
     h->count++;
+    h->signed_len += v->name_len + 1u;
+    return v;
 }
 
 /* Checks the caller's headers and adds the signer's. */
 static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
                              const pe_sigv4_request_t *req,
-                             const char *amz_date, const char *payload_hex)
+                             const char *amz_date)
 {
     static const pe_header_t host = {"host", 4, NULL, 0};
     bool has_host = false;
@@ -542,12 +543,15 @@ static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
     }
     h->user = req->headers;
     h->nuser = h->count = req->header_count;
+    h->signed_len = 0;
     hset_add(h, "x-amz-date", amz_date, 16);
     if (signer->token != NULL) {
         hset_add(h, "x-amz-security-token", signer->token, signer->token_len);
     }
+    h->content_sha256 = NULL;
     if ((req->flags & PE_SIGV4_CONTENT_SHA256) != 0u) {
-        hset_add(h, "x-amz-content-sha256", payload_hex, 2 * PE_SHA256_LEN);
+        h->content_sha256 =
+            hset_add(h, "x-amz-content-sha256", NULL, 2 * PE_SHA256_LEN);
     }
     for (i = 0; i < h->nuser; i++) {
         const pe_header_t *x = &h->user[i];
@@ -557,49 +561,43 @@ static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
             return PE_ERR_INVALID_ARGUMENT;
         }
         for (j = h->nuser; j < h->count; j++) { /* no double headers */
-            if (name_cmp(x, hset_get(h, j)) == 0) {
+            if (name_eq(x, hset_get(h, j))) {
                 return PE_ERR_INVALID_ARGUMENT;
             }
         }
-        has_host = has_host || name_cmp(x, &host) == 0;
+        for (j = 0; j < i && !name_eq(x, &h->user[j]); j++) {
+        }
+        if (j == i) { /* a name not seen before */
+            h->signed_len += x->name_len + 1u;
+        }
+        has_host = has_host || name_eq(x, &host);
     }
+    h->signed_len--; /* n names, n - 1 ';' */
     return has_host ? PE_OK : PE_ERR_INVALID_ARGUMENT;
 }
 
-static size_t signed_headers_len(const hset_t *h)
+/* "name:value[,value...]\n" per name, repeated names' values in their
+ * given order; the lower-case names also go to names, ';'-separated (the
+ * SignedHeaders value, h->signed_len bytes). */
+static void hw_headers(hw_t *w, const hset_t *h, char *names)
 {
-    size_t i = NONE, len = 0;
-    while ((i = hset_next(h, i)) != NONE) {
-        len += hset_get(h, i)->name_len + 1u;
-    }
-    return len - 1u; /* Host is always there */
-}
-
-static char *put_signed_headers(char *out, const hset_t *h)
-{
-    size_t i = NONE, k;
+    const char *first = names;
+    size_t i = NONE, j, k;
     while ((i = hset_next(h, i)) != NONE) {
         const pe_header_t *x = hset_get(h, i);
-        for (k = 0; k < x->name_len; k++) {
-            *out++ = (char)lower((unsigned char)x->name[k]);
+        if (names != first) {
+            *names++ = ';';
         }
-        *out++ = ';';
-    }
-    return out - 1;
-}
-
-/* "name:value[,value...]\n" per name; repeated names in given order. */
-static void hw_headers(hw_t *w, const hset_t *h)
-{
-    size_t i = NONE, j;
-    while ((i = hset_next(h, i)) != NONE) {
-        const pe_header_t *x = hset_get(h, i);
-        hw_lower(w, x->name, x->name_len);
+        for (k = 0; k < x->name_len; k++) {
+            names[k] = (char)lower((unsigned char)x->name[k]);
+        }
+        hw_put(w, names, x->name_len);
+        names += x->name_len;
         hw_byte(w, ':');
         hw_value(w, x->value, x->value_len);
         for (j = i + 1; j < h->count; j++) {
             const pe_header_t *y = hset_get(h, j);
-            if (name_cmp(x, y) == 0) {
+            if (name_eq(x, y)) {
                 hw_byte(w, ',');
                 hw_value(w, y->value, y->value_len);
             }
@@ -641,48 +639,44 @@ static int hmac_init(pe_sha256_t *inner, pe_sha256_t *outer,
     return rc;
 }
 
-/* Finishes the inner hash in ctx, then runs the outer pass in ctx too. */
+/* Finishes the inner hash in ctx, then runs the outer pass in ctx too
+ * (mac holds the inner hash meanwhile). */
 static int hmac_finish(pe_sha256_t *ctx, const pe_sha256_t *outer,
                        unsigned char mac[PE_SHA256_LEN])
 {
-    unsigned char inner[PE_SHA256_LEN];
-    int rc = pe_sha256_finish(ctx, inner);
+    int rc = pe_sha256_finish(ctx, mac);
     pe_sha256_clone(ctx, outer);
-    rc |= pe_sha256_update(ctx, inner, sizeof inner);
+    rc |= pe_sha256_update(ctx, mac, PE_SHA256_LEN);
     rc |= pe_sha256_finish(ctx, mac);
-    pe_wipe(inner, sizeof inner);
     return rc;
 }
 
-/* kSigning for the scope, kept as padded states in the signer. */
+/* One step of the key chain: k = HMAC(key, msg), in the signer's states. */
+static int derive_step(pe_sigv4_signer_t *s, const unsigned char *key,
+                       size_t key_len, const char *msg, size_t msg_len,
+                       unsigned char k[PE_SHA256_LEN])
+{
+    int rc = hmac_init(&s->key_inner, &s->key_outer, key, key_len);
+    rc |= pe_sha256_update(&s->key_inner, msg, msg_len);
+    rc |= hmac_finish(&s->key_inner, &s->key_outer, k);
+    return rc;
+}
+
+/* kSigning for the scope, kept as padded states in the signer; k is the
+ * caller's scratch for the intermediate keys, wiped here. */
 static int derive_key(pe_sigv4_signer_t *s, const char *date,
                       const char *region, size_t region_len,
-                      const char *service, size_t service_len)
+                      const char *service, size_t service_len,
+                      unsigned char k[PE_SHA256_LEN])
 {
-    const char *msg[4];
-    size_t msg_len[4];
-    unsigned char k[PE_SHA256_LEN];
-    const unsigned char *key = s->secret;
-    size_t i, key_len = s->secret_len;
-    int rc = 0;
-    msg[0] = date;
-    msg_len[0] = 8;
-    msg[1] = region;
-    msg_len[1] = region_len;
-    msg[2] = service;
-    msg_len[2] = service_len;
-    msg[3] = TERMINATOR;
-    msg_len[3] = sizeof TERMINATOR - 1u;
+    int rc;
     s->key_valid = false;
-    for (i = 0; i < 4; i++) {
-        rc |= hmac_init(&s->key_inner, &s->key_outer, key, key_len);
-        rc |= pe_sha256_update(&s->key_inner, msg[i], msg_len[i]);
-        rc |= hmac_finish(&s->key_inner, &s->key_outer, k);
-        key = k;
-        key_len = sizeof k;
-    }
-    rc |= hmac_init(&s->key_inner, &s->key_outer, k, sizeof k);
-    pe_wipe(k, sizeof k);
+    rc = derive_step(s, s->secret, s->secret_len, date, 8, k);
+    rc |= derive_step(s, k, PE_SHA256_LEN, region, region_len, k);
+    rc |= derive_step(s, k, PE_SHA256_LEN, service, service_len, k);
+    rc |= derive_step(s, k, PE_SHA256_LEN, LIT(TERMINATOR), k);
+    rc |= hmac_init(&s->key_inner, &s->key_outer, k, PE_SHA256_LEN);
+    pe_wipe(k, PE_SHA256_LEN);
     if (rc != 0) {
         pe_wipe(&s->key_inner, sizeof s->key_inner);
         pe_wipe(&s->key_outer, sizeof s->key_outer);
@@ -888,6 +882,46 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
                                 NULL);
 }
 
+/* Writes the Authorization value up to "Signature=" (cap was checked)
+ * but for the signed headers, which hw_headers() writes at
+ * *signed_headers later; returns where the signature goes. *scope points
+ * at the credential scope, which the string to sign repeats. */
+static char *put_auth_head(char *p, const pe_sigv4_signer_t *signer,
+                           const pe_sigv4_request_t *req, const lens_t *l,
+                           const char *amz_date, const char **scope,
+                           char **signed_headers)
+{
+    memcpy(p, LIT(ALGORITHM " Credential="));
+    p += sizeof ALGORITHM " Credential=" - 1u;
+    memcpy(p, signer->key_id, l->key_id);
+    p += l->key_id;
+    *p++ = '/';
+    *scope = p;
+    memcpy(p, amz_date, 8);
+    p += 8;
+    *p++ = '/';
+    memcpy(p, req->region, l->region);
+    p += l->region;
+    *p++ = '/';
+    memcpy(p, req->service, l->service);
+    p += l->service;
+    memcpy(p, LIT("/" TERMINATOR ", SignedHeaders="));
+    p += sizeof "/" TERMINATOR ", SignedHeaders=" - 1u;
+    *signed_headers = p;
+    p += l->signed_headers;
+    memcpy(p, LIT(", Signature="));
+    return p + sizeof ", Signature=" - 1u;
+}
+
+/* Hex of the hash in ctx into out[0..63] (no NUL). */
+static int finish_hex(pe_sha256_t *ctx, char *out)
+{
+    unsigned char digest[PE_SHA256_LEN];
+    int rc = pe_sha256_finish(ctx, digest);
+    hex_encode(out, digest, sizeof digest);
+    return rc;
+}
+
 pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
                                  const pe_sigv4_request_t *req, char *auth,
                                  size_t cap, size_t *needed,
@@ -898,22 +932,21 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     hset_t hs;
     hw_t w;
     pe_sha256_t sha;
-    unsigned char digest[PE_SHA256_LEN];
+    unsigned char mac[PE_SHA256_LEN];
     char amz_date[17];
-    char payload_hex[2 * PE_SHA256_LEN + 1];
-    const char *scope, *signed_headers;
-    char *p;
+    const char *scope;
+    char *signed_headers, *sig; /* the signature's 64 characters, scratch until the end */
     int rc;
     pe_status_t st = check_request(signer, req, &l, amz_date);
     if (st == PE_OK) {
-        st = hset_init(&hs, signer, req, amz_date, payload_hex);
+        st = hset_init(&hs, signer, req, amz_date);
     }
     if (st != PE_OK) {
         return st;
     }
     l.key_id = strlen(signer->key_id);
     l.scope = 8 + 1 + l.region + 1 + l.service + 1 + sizeof TERMINATOR - 1u;
-    l.signed_headers = signed_headers_len(&hs);
+    l.signed_headers = hs.signed_len;
     l.auth = sizeof ALGORITHM " Credential=" - 1u + l.key_id + 1 + l.scope +
              sizeof ", SignedHeaders=" - 1u + l.signed_headers +
              sizeof ", Signature=" - 1u + 2 * PE_SHA256_LEN;
@@ -926,43 +959,27 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
         }
         return PE_ERR_BUFFER_TOO_SMALL;
     }
+    sig = put_auth_head(auth, signer, req, &l, amz_date, &scope,
+                        &signed_headers);
 
     rc = key_cached(signer, amz_date, req->region, l.region, req->service,
                     l.service)
              ? 0
              : derive_key(signer, amz_date, req->region, l.region,
-                          req->service, l.service);
+                          req->service, l.service, mac);
 
-    /* Payload hash */
+    /* Payload hash, in hex in the signature's place for now */
     rc |= pe_sha256_start(&sha);
     rc |= pe_sha256_update(&sha, req->payload, req->payload_len);
-    rc |= pe_sha256_finish(&sha, digest);
-    hex_encode(payload_hex, digest, sizeof digest);
-    payload_hex[2 * PE_SHA256_LEN] = '\0';
-
-    /* Authorization up to the signature; the scope and the signed headers
-     * are read back from it below. */
-    p = auth;
-    memcpy(p, LIT(ALGORITHM " Credential="));
-    p += sizeof ALGORITHM " Credential=" - 1u;
-    memcpy(p, signer->key_id, l.key_id);
-    p += l.key_id;
-    *p++ = '/';
-    scope = p;
-    memcpy(p, amz_date, 8);
-    p += 8;
-    *p++ = '/';
-    memcpy(p, req->region, l.region);
-    p += l.region;
-    *p++ = '/';
-    memcpy(p, req->service, l.service);
-    p += l.service;
-    memcpy(p, LIT("/" TERMINATOR ", SignedHeaders="));
-    p += sizeof "/" TERMINATOR ", SignedHeaders=" - 1u;
-    signed_headers = p;
-    p = put_signed_headers(p, &hs);
-    memcpy(p, LIT(", Signature="));
-    p += sizeof ", Signature=" - 1u;
+    rc |= finish_hex(&sha, sig);
+    if (hs.content_sha256 != NULL) {
+        hs.content_sha256->value = sig;
+    }
+    if (extra != NULL) {
+        memcpy(extra->amz_date, amz_date, sizeof extra->amz_date);
+        memcpy(extra->payload_sha256, sig, 2 * PE_SHA256_LEN);
+        extra->payload_sha256[2 * PE_SHA256_LEN] = '\0';
+    }
 
     /* Canonical request */
     w.trace = fn;
@@ -975,13 +992,13 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     hw_byte(&w, '\n');
     hw_query(&w, req->query, req->query_len);
     hw_byte(&w, '\n');
-    hw_headers(&w, &hs);
+    hw_headers(&w, &hs, signed_headers);
     hw_byte(&w, '\n');
     hw_put(&w, signed_headers, l.signed_headers);
     hw_byte(&w, '\n');
-    hw_put(&w, payload_hex, 2 * PE_SHA256_LEN);
+    hw_put(&w, sig, 2 * PE_SHA256_LEN);
     rc |= hw_flush(&w);
-    rc |= pe_sha256_finish(&sha, digest);
+    rc |= finish_hex(&sha, sig);
 
     /* String to sign, straight into the HMAC's inner pass */
     pe_sha256_clone(&sha, &signer->key_inner);
@@ -991,22 +1008,17 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     hw_byte(&w, '\n');
     hw_put(&w, scope, l.scope);
     hw_byte(&w, '\n');
-    hex_encode(p, digest, sizeof digest); /* staged in auth's tail */
-    hw_put(&w, p, 2 * PE_SHA256_LEN);
+    hw_put(&w, sig, 2 * PE_SHA256_LEN);
     rc |= hw_flush(&w);
-    rc |= hmac_finish(&sha, &signer->key_outer, digest);
+    rc |= hmac_finish(&sha, &signer->key_outer, mac);
     pe_sha256_free(&sha);
 
-    hex_encode(p, digest, sizeof digest);
-    p[2 * PE_SHA256_LEN] = '\0';
-    pe_wipe(digest, sizeof digest);
+    hex_encode(sig, mac, sizeof mac);
+    sig[2 * PE_SHA256_LEN] = '\0';
+    pe_wipe(mac, sizeof mac);
     if (rc != 0) {
         pe_wipe(auth, l.auth + 1u);
         return PE_ERR_CRYPTO;
-    }
-    if (extra != NULL) {
-        memcpy(extra->amz_date, amz_date, sizeof extra->amz_date);
-        memcpy(extra->payload_sha256, payload_hex, sizeof extra->payload_sha256);
     }
     return PE_OK;
 }

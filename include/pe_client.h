@@ -1,0 +1,153 @@
+/*
+ * pe_client.h - one call per operation: connect (or reuse the connection),
+ * build, sign, send, read, parse.
+ *
+ * The client works inside one work buffer the caller gives: the request
+ * is built there, then the response is read into the same buffer and the
+ * output struct's strings, lists and sub-structures point into it. They
+ * stay valid until the next call on the same client.
+ */
+#ifndef PE_CLIENT_H
+#define PE_CLIENT_H
+
+#include "pe_ops.h"
+#include "pe_port.h"
+#include "pe_sigv4.h"
+#include "pe_tls.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Error codes the service answers with, as X(ENUM_SUFFIX, "Code"): the
+ *  ten of this API first, then the common ones. */
+#define PE_ERROR_CODES(X)                                                     \
+    X(ACCOUNT_SUSPENDED, "AccountSuspendedException")                         \
+    X(ALREADY_EXISTS, "AlreadyExistsException")                               \
+    X(BAD_REQUEST, "BadRequestException")                                     \
+    X(CONCURRENT_MODIFICATION, "ConcurrentModificationException")             \
+    X(LIMIT_EXCEEDED, "LimitExceededException")                               \
+    X(MAIL_FROM_DOMAIN_NOT_VERIFIED, "MailFromDomainNotVerifiedException")    \
+    X(MESSAGE_REJECTED, "MessageRejected")                                    \
+    X(NOT_FOUND, "NotFoundException")                                         \
+    X(SENDING_PAUSED, "SendingPausedException")                               \
+    X(TOO_MANY_REQUESTS, "TooManyRequestsException")                          \
+    X(ACCESS_DENIED, "AccessDeniedException")                                 \
+    X(INCOMPLETE_SIGNATURE, "IncompleteSignature")                            \
+    X(INTERNAL_FAILURE, "InternalFailure")                                    \
+    X(INVALID_ACTION, "InvalidAction")                                        \
+    X(INVALID_CLIENT_TOKEN_ID, "InvalidClientTokenId")                        \
+    X(INVALID_PARAMETER_COMBINATION, "InvalidParameterCombination")           \
+    X(INVALID_PARAMETER_VALUE, "InvalidParameterValue")                       \
+    X(INVALID_QUERY_PARAMETER, "InvalidQueryParameter")                       \
+    X(INVALID_SIGNATURE, "InvalidSignatureException")                         \
+    X(MALFORMED_QUERY_STRING, "MalformedQueryString")                         \
+    X(MISSING_ACTION, "MissingAction")                                        \
+    X(MISSING_AUTHENTICATION_TOKEN, "MissingAuthenticationToken")             \
+    X(MISSING_PARAMETER, "MissingParameter")                                  \
+    X(OPT_IN_REQUIRED, "OptInRequired")                                       \
+    X(REQUEST_EXPIRED, "RequestExpired")                                      \
+    X(SERVICE_UNAVAILABLE, "ServiceUnavailable")                              \
+    X(SIGNATURE_DOES_NOT_MATCH, "SignatureDoesNotMatch")                      \
+    X(THROTTLING, "ThrottlingException")                                      \
+    X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException")                     \
+    X(VALIDATION_ERROR, "ValidationError")
+
+#define PE_EC_ENUM_(id, text) PE_EC_##id,
+typedef enum {
+    PE_EC_NONE = 0, /**< no service error */
+    PE_EC_UNKNOWN,  /**< a code this client does not know: see code_text */
+    PE_ERROR_CODES(PE_EC_ENUM_) PE_EC_COUNT_
+} pe_error_code_t;
+#undef PE_EC_ENUM_
+
+/** The service's code text of an error code ("NotFoundException"). */
+const char *pe_error_code_name(pe_error_code_t code);
+
+/** What went wrong in a call, beyond its status. */
+typedef struct {
+    uint16_t http_status;    /**< HTTP status of the response, 0 if none */
+    pe_error_code_t code;    /**< PE_EC_NONE unless the service said */
+    const char *code_text;   /**< the code as the service sent it, or NULL */
+    const char *message;     /**< the service's message, or NULL */
+    const char *request_id;  /**< x-amzn-RequestId, or NULL */
+    size_t needed;           /**< PE_ERR_BUFFER_TOO_SMALL: work buffer size
+                                  that would do (0 if unknown) */
+    pe_diag_t diag;          /**< PE_ERR_INVALID_ARGUMENT: which member */
+} pe_error_t;
+
+/** Client configuration. Strings are copied or used during init only,
+ *  except port, tls and ca, which must outlive the client. */
+typedef struct {
+    const char *region;            /**< "us-east-1" (required) */
+    const char *endpoint_host;     /**< NULL: email.<region>.amazonaws.com */
+    uint16_t endpoint_port;        /**< 0: 443 */
+    const char *access_key_id;     /**< required */
+    const char *secret_access_key; /**< required */
+    const char *session_token;     /**< NULL without; referenced, not copied */
+    const pe_port_t *port;         /**< the platform (required) */
+    pe_tls_t *tls;                 /**< TLS storage (required) */
+    const unsigned char *ca;       /**< trusted CA certificates, PEM (with
+                                        its NUL counted) or DER (required) */
+    size_t ca_len;
+    uint32_t connect_timeout_ms;   /**< 0: 10 s */
+    uint32_t io_timeout_ms;        /**< handshake, send, each read; 0: 15 s */
+} pe_config_t;
+
+#ifndef PE_MAX_HOST
+#define PE_MAX_HOST 96 /**< longest endpoint host name */
+#endif
+
+/** The client; allocate it yourself and treat the members as private. */
+typedef struct {
+    pe_sigv4_signer_t signer;
+    const pe_port_t *port;
+    pe_tls_t *tls;
+    char *work;
+    size_t work_size;
+    char region[PE_SIGV4_MAX_SCOPE_NAME + 1];
+    char host[PE_MAX_HOST + 1];        /* to connect to and verify */
+    char host_header[PE_MAX_HOST + 7]; /* host, or host:port */
+    uint16_t port_number;
+    uint32_t connect_timeout_ms;
+    uint32_t io_timeout_ms;
+} pe_client_t;
+
+/**
+ * Initialises a client: copies the configuration, parses the CA
+ * certificates and keeps work (work_size bytes) for every call. Nothing is
+ * sent yet. PE_ERR_INVALID_ARGUMENT for a missing or bad setting,
+ * PE_ERR_CERT_VERIFY when no CA certificate parses.
+ */
+pe_status_t pe_client_init(pe_client_t *client, const pe_config_t *config,
+                           void *work, size_t work_size);
+
+/** Closes the connection, frees mbedTLS's state and wipes the secrets. */
+void pe_client_deinit(pe_client_t *client);
+
+/**
+ * Calls one operation: `input` is the operation's input struct, `output`
+ * its output struct (filled with views into the work buffer). err (may be
+ * NULL) tells more on failure. Returns PE_OK, PE_ERR_SERVICE (see
+ * err->code), a transport status, PE_ERR_INVALID_ARGUMENT (err->diag) or
+ * PE_ERR_BUFFER_TOO_SMALL (err->needed).
+ */
+pe_status_t pe_client_call(pe_client_t *client, const pe_operation_t *op,
+                           const void *input, void *output, pe_error_t *err);
+
+/* Typed calls, one per operation, e.g.
+ * pe_status_t pe_send_email(pe_client_t *c, const pe_send_email_input_t *in,
+ *                           pe_send_email_output_t *out, pe_error_t *err); */
+#define PE_TYPED_CALL_(op, in_type, out_type)                                 \
+    static inline pe_status_t pe_##op(pe_client_t *c, const in_type *in,      \
+                                      out_type *out, pe_error_t *err)         \
+    {                                                                         \
+        return pe_client_call(c, &pe_op_##op, in, out, err);                  \
+    }
+PE_OPERATIONS(PE_TYPED_CALL_)
+#undef PE_TYPED_CALL_
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PE_CLIENT_H */

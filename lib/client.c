@@ -1,0 +1,322 @@
+/*
+ * client.c - one call: build, sign, (re)connect, send, read, parse, map
+ * errors. Everything happens inside the caller's work buffer.
+ */
+#include "pe_client.h"
+#include "pe_http.h"
+#include "pe_internal.h"
+#include "pe_tls_internal.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000u
+#define DEFAULT_IO_TIMEOUT_MS 15000u
+
+#define PE_EC_NAME_(id, text) text,
+static const char *const error_code_names[] = {
+    "", "", PE_ERROR_CODES(PE_EC_NAME_)};
+#undef PE_EC_NAME_
+
+const char *pe_error_code_name(pe_error_code_t code)
+{
+    if ((unsigned)code >= (unsigned)PE_EC_COUNT_) {
+        return "";
+    }
+    return error_code_names[code];
+}
+
+/* The error body: {"__type": ..., "code": ..., "message": ...}. */
+typedef struct {
+    const char *type;
+    const char *code;
+    const char *message;
+    const char *message_upper;
+} error_body_t;
+
+static const pe_member_t error_body_members[] = {
+    {"__type", offsetof(error_body_t, type), PE_T_STRING, 0, NULL},
+    {"code", offsetof(error_body_t, code), PE_T_STRING, 0, NULL},
+    {"message", offsetof(error_body_t, message), PE_T_STRING, 0, NULL},
+    {"Message", offsetof(error_body_t, message_upper), PE_T_STRING, 0, NULL},
+};
+static const pe_shape_t error_body_shape = {error_body_members, 4,
+                                            sizeof(error_body_t)};
+
+static bool copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) {
+        return false;
+    }
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+pe_status_t pe_client_init(pe_client_t *c, const pe_config_t *cfg, void *work,
+                           size_t work_size)
+{
+    pe_status_t st;
+    if (!c || !cfg || !work || work_size == 0 || !cfg->region ||
+        !cfg->port || !cfg->tls || !cfg->ca) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    memset(c, 0, sizeof *c);
+    if (!copy_str(c->region, sizeof c->region, cfg->region) ||
+        c->region[0] == '\0') {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    if (cfg->endpoint_host) {
+        if (!copy_str(c->host, sizeof c->host, cfg->endpoint_host)) {
+            return PE_ERR_INVALID_ARGUMENT;
+        }
+    } else {
+        pe_json_writer_t w; /* a counting buffer */
+        pe_jw_init(&w, c->host, sizeof c->host);
+        pe_jw_put(&w, "email.", 6);
+        pe_jw_put(&w, c->region, strlen(c->region));
+        pe_jw_put(&w, ".amazonaws.com", 15); /* with its NUL */
+        if (w.len > w.cap) {
+            return PE_ERR_INVALID_ARGUMENT;
+        }
+    }
+    if (c->host[0] == '\0' || strpbrk(c->host, " \t\r\n/:@")) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    c->port_number = cfg->endpoint_port ? cfg->endpoint_port : 443u;
+    {
+        pe_json_writer_t w;
+        pe_jw_init(&w, c->host_header, sizeof c->host_header);
+        pe_jw_put(&w, c->host, strlen(c->host));
+        if (c->port_number != 443u) {
+            char num[20];
+            pe_jw_put(&w, ":", 1);
+            pe_jw_put(&w, num, pe_fmt_i64(num, c->port_number));
+        }
+        pe_jw_put(&w, "", 1);
+    }
+    st = pe_sigv4_init(&c->signer, cfg->access_key_id, cfg->secret_access_key,
+                       cfg->session_token);
+    if (st != PE_OK) {
+        return st;
+    }
+    st = pe_tls_init(cfg->tls, cfg->port, cfg->ca, cfg->ca_len);
+    if (st != PE_OK) {
+        pe_sigv4_deinit(&c->signer);
+        return st;
+    }
+    c->port = cfg->port;
+    c->tls = cfg->tls;
+    c->work = (char *)work;
+    c->work_size = work_size;
+    c->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
+                                                    : DEFAULT_CONNECT_TIMEOUT_MS;
+    c->io_timeout_ms =
+        cfg->io_timeout_ms ? cfg->io_timeout_ms : DEFAULT_IO_TIMEOUT_MS;
+    return PE_OK;
+}
+
+void pe_client_deinit(pe_client_t *c)
+{
+    if (!c) {
+        return;
+    }
+    if (c->tls) {
+        pe_tls_free(c->tls);
+    }
+    pe_sigv4_deinit(&c->signer);
+    memset(c, 0, sizeof *c);
+}
+
+/* Reads one response into the work buffer. *got_any tells whether any
+ * byte of it arrived. */
+static pe_status_t read_response(pe_client_t *c, pe_http_response_t *resp,
+                                 bool *got_any)
+{
+    bool complete = false;
+    pe_http_response_init(resp, c->work, c->work_size);
+    *got_any = false;
+    while (!complete) {
+        size_t avail, got;
+        char *space = pe_http_response_space(resp, &avail);
+        pe_status_t st;
+        if (avail == 0) {
+            pe_tls_close(c->tls); /* the rest of the response is unread */
+            return PE_ERR_BUFFER_TOO_SMALL;
+        }
+        st = pe_tls_recv(c->tls, space, avail, &got, c->io_timeout_ms);
+        if (st != PE_OK) {
+            return st;
+        }
+        if (got == 0) {
+            return pe_http_response_closed(resp);
+        }
+        *got_any = true;
+        st = pe_http_response_received(resp, got, &complete);
+        if (st != PE_OK) {
+            pe_tls_close(c->tls);
+            return st;
+        }
+    }
+    if (!resp->keep_alive) {
+        pe_tls_close(c->tls);
+    }
+    return PE_OK;
+}
+
+static pe_error_code_t code_of(const char *text)
+{
+    for (unsigned i = 2; i < (unsigned)PE_EC_COUNT_; i++) {
+        if (strcmp(error_code_names[i], text) == 0) {
+            return (pe_error_code_t)i;
+        }
+    }
+    return PE_EC_UNKNOWN;
+}
+
+/* Fills err from an error response; views into the work buffer. */
+static void parse_error(const pe_http_response_t *resp, char *arena,
+                        size_t arena_cap, pe_error_t *err)
+{
+    error_body_t body;
+    char *code = NULL;
+    size_t needed;
+    memset(&body, 0, sizeof body);
+    if (resp->body_len > 0 &&
+        pe_json_decode(&error_body_shape, (char *)(uintptr_t)resp->body,
+                       resp->body_len, &body, arena, arena_cap, &needed,
+                       NULL) != PE_OK) {
+        memset(&body, 0, sizeof body); /* not JSON: keep what headers say */
+    }
+    if (resp->error_type) {
+        /* "NotFoundException:http://internal.amazon.com/..." */
+        code = (char *)(uintptr_t)resp->error_type;
+        code[strcspn(code, ":")] = '\0';
+    } else if (body.type || body.code) {
+        /* "com.amazonaws.email#NotFoundException" or a bare code */
+        const char *t = body.type ? body.type : body.code;
+        const char *hash = strrchr(t, '#');
+        code = (char *)(uintptr_t)(hash ? hash + 1 : t);
+        code[strcspn(code, ":")] = '\0';
+    }
+    if (code && code[0]) {
+        err->code_text = code;
+        err->code = code_of(code);
+    } else {
+        err->code = PE_EC_UNKNOWN;
+    }
+    err->message = body.message ? body.message : body.message_upper;
+}
+
+/* What one attempt at an exchange went through. */
+typedef struct {
+    bool reused;   /* an already open connection carried it */
+    bool sent;     /* the whole request was handed to TLS */
+    bool got_any;  /* some byte of a response arrived */
+} attempt_t;
+
+/* Builds, signs, sends and reads one exchange. */
+static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
+                            const void *input, int64_t now,
+                            pe_http_response_t *resp, pe_error_t *err,
+                            attempt_t *at)
+{
+    pe_request_t req;
+    size_t req_len, head_len;
+    pe_status_t st;
+
+    memset(at, 0, sizeof *at);
+    /* the request, then its signed head right after it */
+    st = pe_build(op, input, c->work, c->work_size, &req_len, &req, &err->diag);
+    if (st == PE_ERR_BUFFER_TOO_SMALL) {
+        err->needed = req_len; /* at least; the head comes on top */
+    }
+    if (st != PE_OK) {
+        return st;
+    }
+    st = pe_http_signed_head(&c->signer, &req, c->host_header, c->region, now,
+                             c->work + req_len, c->work_size - req_len,
+                             &head_len);
+    if (st == PE_ERR_BUFFER_TOO_SMALL) {
+        err->needed = req_len + head_len + 1;
+    }
+    if (st != PE_OK) {
+        return st;
+    }
+
+    at->reused = pe_tls_alive(c->tls);
+    if (!at->reused) {
+        st = pe_tls_connect(c->tls, c->host, c->port_number,
+                            c->connect_timeout_ms, c->io_timeout_ms);
+    }
+    if (st == PE_OK) {
+        st = pe_tls_send(c->tls, c->work + req_len, head_len, c->io_timeout_ms);
+    }
+    if (st == PE_OK && req.body_len > 0) {
+        st = pe_tls_send(c->tls, req.body, req.body_len, c->io_timeout_ms);
+    }
+    if (st != PE_OK) {
+        return st;
+    }
+    at->sent = true;
+    return read_response(c, resp, &at->got_any);
+}
+
+pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
+                           const void *input, void *output, pe_error_t *err)
+{
+    pe_error_t local;
+    pe_http_response_t resp;
+    attempt_t at;
+    int64_t now;
+    pe_status_t st;
+
+    if (!err) {
+        err = &local;
+    }
+    memset(err, 0, sizeof *err);
+    if (!c || !c->work || !op || !input || !output) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    memset(output, 0, op->output->size);
+    now = c->port->time_utc(c->port->ctx);
+    if (now < 0) {
+        return PE_ERR_NO_CLOCK;
+    }
+
+    st = exchange(c, op, input, now, &resp, err, &at);
+    /* A kept-alive connection the server had closed meanwhile: nothing
+     * came back. Send once more on a new connection when the request did
+     * not get out, or when repeating it is harmless (a POST that went out
+     * may have been carried out: SendEmail must not send twice). */
+    if ((st == PE_ERR_CLOSED || st == PE_ERR_IO) && at.reused && !at.got_any &&
+        (!at.sent || strcmp(op->method, "POST") != 0)) {
+        pe_tls_close(c->tls);
+        st = exchange(c, op, input, now, &resp, err, &at);
+    }
+    if (st != PE_OK) {
+        return st;
+    }
+
+    err->http_status = resp.status;
+    err->request_id = resp.request_id;
+    /* what follows the body is the decoder's arena */
+    size_t used = (size_t)(resp.body - c->work) + resp.body_len + 1;
+    char *arena = c->work + used;
+    size_t arena_cap = c->work_size - used, needed = 0;
+    if (resp.status < 200 || resp.status > 299) {
+        parse_error(&resp, arena, arena_cap, err);
+        return PE_ERR_SERVICE;
+    }
+    if (resp.body_len == 0 || op->output->count == 0) {
+        return PE_OK;
+    }
+    st = pe_json_decode(op->output, (char *)(uintptr_t)resp.body, resp.body_len,
+                        output, arena, arena_cap, &needed, &err->diag);
+    if (st == PE_ERR_BUFFER_TOO_SMALL) {
+        err->needed = used + needed;
+    } else if (st == PE_ERR_JSON) {
+        st = PE_ERR_MALFORMED_RESPONSE;
+    }
+    return st;
+}
