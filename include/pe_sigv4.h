@@ -95,7 +95,9 @@ typedef struct {
  * Sets the credentials. key_id and secret are copied (and the previous
  * secret and cached key wiped); session_token (may be NULL) is referenced,
  * not copied: it must stay valid while the signer is used.
- * Returns PE_ERR_INVALID_ARGUMENT for empty or over-long values.
+ * Returns PE_ERR_INVALID_ARGUMENT for empty or over-long values, a key id
+ * with a byte outside '!'..'~' or with '/' or ',', or a token with CR or
+ * LF; the signer is then left wiped.
  */
 pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
                           const char *secret, const char *session_token);
@@ -105,10 +107,26 @@ void pe_sigv4_deinit(pe_sigv4_signer_t *signer);
 
 /**
  * Signs a request. Writes the Authorization header's value (NUL-terminated)
- * into auth; *needed receives its length without the NUL. A NULL auth or a
- * too small cap returns PE_ERR_BUFFER_TOO_SMALL (before any hashing) with
- * *needed set. extra (may be NULL) receives X-Amz-Date's value and the
- * payload hash.
+ * into auth; *needed receives its length without the NUL (needed may be
+ * NULL). A NULL auth or a too small cap returns PE_ERR_BUFFER_TOO_SMALL
+ * (before any hashing) with *needed set; auth[0] is then '\0' when cap > 0
+ * and nothing else is written. extra (may be NULL) receives X-Amz-Date's
+ * value and the payload hash.
+ *
+ * The canonical URI is the path URI-encoded once more ('/' kept), after
+ * dot and empty segments are removed with PE_SIGV4_NORMALIZE_PATH. Query
+ * keys and values are percent-decoded and encoded again; a '%' that does
+ * not start a valid escape stands for itself (signs as "%25"), '+' is not
+ * a space. The method is signed as given.
+ *
+ * PE_ERR_INVALID_ARGUMENT: an uninitialised signer; a NULL pointer with a
+ * non-zero length; a method that is not an HTTP token; a region or service
+ * that is empty, longer than PE_SIGV4_MAX_SCOPE_NAME or holds a byte
+ * outside A-Z a-z 0-9 - . _ ~; a time outside 1970..9999; unknown flags;
+ * no Host header; a header name that is not a token; a header value with
+ * CR, LF or NUL; a header the signer adds itself (X-Amz-Date, and
+ * X-Amz-Security-Token / x-amz-content-sha256 when it adds them).
+ * PE_ERR_CRYPTO: the hash failed (auth is then wiped).
  */
 pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
                           const pe_sigv4_request_t *req, char *auth,
@@ -124,7 +142,12 @@ pe_status_t pe_amz_date(int64_t time, char out[17]);
  * Percent-encodes src per RFC 3986 as AWS does: every byte outside
  * A-Z a-z 0-9 - _ . ~ becomes %XX (upper-case hex); with keep_slash, '/'
  * is left as it is. snprintf-like: writes at most cap bytes including a
- * NUL, *needed gets the encoded length without the NUL.
+ * NUL, *needed gets the encoded length without the NUL (needed may be
+ * NULL). Size-only mode: a NULL dst or cap 0 returns
+ * PE_ERR_BUFFER_TOO_SMALL with *needed set. A cap below needed + 1 returns
+ * PE_ERR_BUFFER_TOO_SMALL too, with dst[0] = '\0' and nothing else written
+ * (never a cut string). A NULL src with a non-zero len is
+ * PE_ERR_INVALID_ARGUMENT.
  */
 pe_status_t pe_uri_encode(const char *src, size_t len, bool keep_slash,
                           char *dst, size_t cap, size_t *needed);

@@ -935,7 +935,8 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     unsigned char mac[PE_SHA256_LEN];
     char amz_date[17];
     const char *scope;
-    char *signed_headers, *sig; /* the signature's 64 characters, scratch until the end */
+    char *signed_headers;
+    char *sig; /* the signature's 64 characters: scratch until the end */
     int rc;
     pe_status_t st = check_request(signer, req, &l, amz_date);
     if (st == PE_OK) {

@@ -152,9 +152,14 @@ def sign(c):
 
     with mock.patch.object(botocore.auth.datetime, 'datetime', FixedClock):
         signer.add_auth(request)
+    auth = request.headers['Authorization']
+    # the texts behind it: the same request without its Authorization
+    del request.headers['Authorization']
     canonical = signer.canonical_request(request)
     sts = signer.string_to_sign(request, canonical)
-    auth = request.headers['Authorization']
+    if not auth.endswith('Signature=' + signer.signature(sts, request)):
+        raise SystemExit('%s: canonical texts do not give botocore\'s '
+                         'signature' % c['name'])
     expected = sorted([n.lower() for n, _ in headers] + ['x-amz-date'] +
                       (['x-amz-security-token'] if c['token'] else []))
     got = auth.split('SignedHeaders=')[1].split(',')[0]
