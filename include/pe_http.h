@@ -47,6 +47,15 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
  *
  * Every limit is an error, never a truncation: a head or body that does
  * not fit in the buffer returns PE_ERR_BUFFER_TOO_SMALL.
+ *
+ * Lines may end in CRLF or in a bare LF (lenient, like picohttpparser); a
+ * CR anywhere else, or any other control byte but HTAB, is malformed, as
+ * are folded (obs-fold) header lines. Transfer-Encoding must be exactly
+ * "chunked" (any other coding is malformed); with both chunked and
+ * Content-Length, chunked wins and keep_alive is false. A Retry-After that
+ * is an HTTP-date rather than delta-seconds leaves retry_after at -1.
+ * After an error the response stays failed: space offers nothing and the
+ * calls return that error again.
  */
 typedef struct {
     /* results, valid once the head is parsed (status != 0) */
@@ -64,13 +73,15 @@ typedef struct {
     char *buf_;
     size_t cap_;
     size_t len_;          /* bytes held in buf_ */
-    size_t pos_;          /* parse position */
+    size_t pos_;          /* parse position (start of the unparsed bytes) */
     size_t head_len_;     /* bytes of the head (after the interim ones) */
     size_t body_end_;     /* end of the decoded body so far */
     int64_t content_length_; /* -1: none */
-    uint64_t chunk_left_; /* bytes left in the current chunk */
-    uint8_t state_;
-    bool chunked_;
+    uint64_t chunk_left_; /* body bytes left in the current chunk or the
+                             Content-Length body; the status code while
+                             the head is read */
+    uint8_t state_;       /* parser state, or the pe_status_t of a failure */
+    uint8_t flags_;       /* HTTP/1.0, chunked, Connection tokens seen */
 } pe_http_response_t;
 
 /** Starts a response in buf (cap bytes; the head and the decoded body
@@ -78,17 +89,20 @@ typedef struct {
 void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap);
 
 /** Where the next received bytes go: *avail bytes at the returned
- *  pointer. *avail 0 means the buffer is full (the response cannot fit:
- *  report it as PE_ERR_BUFFER_TOO_SMALL). */
+ *  pointer (all the free bytes; received() reports
+ *  PE_ERR_BUFFER_TOO_SMALL as soon as a response cannot fit, including the
+ *  body's NUL). *avail 0 means the buffer is full (the response cannot
+ *  fit: report it as PE_ERR_BUFFER_TOO_SMALL) or the response failed. */
 char *pe_http_response_space(pe_http_response_t *r, size_t *avail);
 
 /**
  * Reports that n bytes were received into the space. Returns PE_OK with
  * *complete telling whether the whole response is in;
  * PE_ERR_MALFORMED_RESPONSE for a bad status line, header or chunk size;
- * PE_ERR_BUFFER_TOO_SMALL when the head or body cannot fit. Bytes after
- * the end of the response are not allowed (no pipelining): they make the
- * response malformed.
+ * PE_ERR_BUFFER_TOO_SMALL when the head or body cannot fit;
+ * PE_ERR_INVALID_ARGUMENT when n exceeds the space offered (n 0 changes
+ * nothing). Bytes after the end of the response are not allowed (no
+ * pipelining): they make the response malformed.
  */
 pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
                                       bool *complete);
@@ -96,7 +110,8 @@ pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
 /**
  * Reports that the peer closed the connection. A response whose body is
  * delimited by the close (no Content-Length, not chunked) is then
- * complete: PE_OK. Otherwise PE_ERR_CLOSED.
+ * complete: PE_OK. A response already complete stays so (PE_OK).
+ * Otherwise PE_ERR_CLOSED.
  */
 pe_status_t pe_http_response_closed(pe_http_response_t *r);
 

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -30,10 +31,10 @@ from sim_model import ApiError  # noqa: E402
 
 DEFAULT_KEY = ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 MAX_BODY = 16 * 1024 * 1024
+INTERNAL_FAILURE = "The request processing has failed because of an unknown error, exception or failure."
 ERROR_FAULTS = {
     "429": ("TooManyRequestsException", "Too many requests have been made to the operation."),
-    "500": ("InternalFailure", "The request processing has failed because of an unknown error, "
-                               "exception or failure."),
+    "500": ("InternalFailure", INTERNAL_FAILURE),
     "503": ("ServiceUnavailable", "The request has failed due to a temporary failure of the server."),
 }
 TRANSPORT_FAULTS = ("chunked", "delay", "close-after", "close-mid", "drop")
@@ -113,8 +114,8 @@ class Simulator:
         self.control_token = args.control_token or secrets.token_hex(16)
         self.verbose = args.verbose
         self.faults = Faults()
-        for spec in args.fault or []:
-            self.faults.add(Faults.parse(spec))
+        for fault in args.fault:
+            self.faults.add(fault)
         self.service = sim_service.Service(args.region, args.state, outbox, self.now, args.auto_verify)
         if args.production:
             with self.service.lock:
@@ -139,6 +140,10 @@ class Simulator:
             return Response(200, func(*args), request_id)
         except ApiError as err:
             return Response(err.status, {"message": err.message}, request_id, err, err.headers)
+        except Exception:  # a bug in the simulator: answer as the service would, and tell stderr
+            traceback.print_exc()
+            err = ApiError("InternalFailure", INTERNAL_FAILURE)
+            return Response(err.status, {"message": err.message}, request_id, err)
 
     def api(self, method, raw_path, query, headers, body, faults):
         sim_auth.verify(method, raw_path, query, headers, body, self.keys, self.region, self.now())
@@ -257,18 +262,15 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length)
 
     def _dispatch(self):
-        sim = self.server.sim
         raw_path, _, query = self.path.partition("?")
         try:
             body = self._read_body()
         except (ApiError, ValueError) as err:
             self.close_connection = True
-            response = Response(400, {"message": "Unreadable request body."}, str(uuid.uuid4()),
-                                 ApiError("SerializationException", "Unreadable request body."))
-            if isinstance(err, ApiError):
-                response = Response(err.status, {"message": err.message}, response.request_id, err)
-            return self._send(response)
-        self._send(sim.handle(self.command, raw_path, query, self.headers, body))
+            if not isinstance(err, ApiError):
+                err = ApiError("SerializationException", "Unreadable request body: %s" % err)
+            return self._send(Response(err.status, {"message": err.message}, str(uuid.uuid4()), err))
+        self._send(self.server.sim.handle(self.command, raw_path, query, self.headers, body))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _dispatch
 
@@ -306,9 +308,12 @@ class Handler(BaseHTTPRequestHandler):
     @staticmethod
     def _chunked(body, fault, head):
         """Body in chunked transfer coding, with chunk extensions and a trailer unless turned off."""
+        def wanted(key):
+            return str(fault.get(key, "1")).lower() not in ("0", "false", "no")
+
         size = max(1, fault.get("chunk_size", 16))
-        ext = ";sim-ext=1" if str(fault.get("extensions", "1")).lower() not in ("0", "false", "no") else ""
-        trailer = str(fault.get("trailer", "1")).lower() not in ("0", "false", "no")
+        ext = ";sim-ext=1" if wanted("extensions") else ""
+        trailer = wanted("trailer")
         head.append("Transfer-Encoding: chunked")
         if trailer:
             head.append("Trailer: X-Sim-Trailer")
@@ -369,12 +374,16 @@ def parse_args(argv):
         if args.access_key != DEFAULT_KEY[0]:
             parser.error("--access-key needs --secret-key")
         args.secret_key = DEFAULT_KEY[1]
+    try:
+        args.fault = [Faults.parse(spec) for spec in args.fault or []]
+    except (ApiError, ValueError) as err:
+        parser.error("--fault: %s" % err)
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    run_dir = tempfile.mkdtemp(prefix="pinpoint-email-sim-")
+    run_dir = tempfile.mkdtemp(prefix="pinpoint-email-sim-") if not (args.tls_dir and args.outbox) else None
     tls_dir = os.path.abspath(args.tls_dir or os.path.join(run_dir, "tls"))
     outbox = os.path.abspath(args.outbox or os.path.join(run_dir, "outbox"))
     ca, cert, key = sim_tls.ensure_tls(tls_dir)
@@ -402,7 +411,8 @@ def main(argv=None):
         sim.service.save()
     if not args.tls_dir:
         shutil.rmtree(tls_dir, ignore_errors=True)
-    for path in (outbox, run_dir):
+    # The temporary folder goes, unless it holds sent messages worth reading.
+    for path in ([] if args.outbox else [outbox]) + ([run_dir] if run_dir else []):
         try:
             os.rmdir(path)
         except OSError:

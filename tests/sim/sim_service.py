@@ -29,8 +29,8 @@ PRODUCTION_QUOTA = (50000.0, 14.0)
 MAX_RECIPIENTS = 50
 MAX_RAW_BYTES = 10 * 1024 * 1024
 MAX_LINE = 1000
-LIMITS = {"configuration sets": 10000, "dedicated IP pools": 50, "event destinations": 10,
-          "email identities": 10000}
+LIMITS = {"configuration_sets": 10000, "pools": 50, "identities": 10000, "event_destinations": 10}
+TOO_MANY = "There are too many instances of the specified resource type."
 DAY = 24 * 3600
 
 
@@ -154,11 +154,8 @@ class Service:
         items = self.state[table]
         if key in items:
             raise ApiError("AlreadyExistsException", "%s %s already exists." % (what, key))
-        limit_key = {"configuration_sets": "configuration sets", "pools": "dedicated IP pools",
-                     "identities": "email identities"}[table]
-        if len(items) >= LIMITS[limit_key]:
-            raise ApiError("LimitExceededException",
-                           "Maximum number of %s (%d) reached." % (limit_key, LIMITS[limit_key]))
+        if len(items) >= LIMITS[table]:
+            raise ApiError("LimitExceededException", TOO_MANY)
         items[key] = value
 
     # ----- pagination ----------------------------------------------------
@@ -261,8 +258,7 @@ class Service:
         return {k: item[k] for k in ("IdentityType", "VerifiedForSendingStatus", "DkimAttributes")}
 
     def get_email_identity(self, p):
-        item = self.identity(p["EmailIdentity"])
-        return {k: v for k, v in item.items()}
+        return dict(self.identity(p["EmailIdentity"]))
 
     def delete_email_identity(self, p):
         self.identity(p["EmailIdentity"])
@@ -404,9 +400,8 @@ class Service:
         definition = self._check_destination(p["EventDestination"])
         if name in dests:
             raise ApiError("AlreadyExistsException", "Event destination %s already exists." % name)
-        if len(dests) >= LIMITS["event destinations"]:
-            raise ApiError("LimitExceededException", "Maximum number of event destinations (%d) reached."
-                           % LIMITS["event destinations"])
+        if len(dests) >= LIMITS["event_destinations"]:
+            raise ApiError("LimitExceededException", TOO_MANY)
         dests[name] = definition
         return {}
 

@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -34,6 +35,7 @@ from botocore.credentials import Credentials
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # keep the source tree clean
 
 import sim_model  # noqa: E402
 import sim_service  # noqa: E402
@@ -147,6 +149,8 @@ def error_code(resp):
 
 # ----- AWS CLI -------------------------------------------------------------------
 class Cli:
+    used = set()  # the pinpoint-email commands run so far
+
     def __init__(self, sim, key=AK, secret=SK):
         home = tempfile.mkdtemp(dir=TMP, prefix="home-")
         for name in ("config", "credentials"):
@@ -160,6 +164,7 @@ class Cli:
                     "AWS_MAX_ATTEMPTS": "1"}
 
     def __call__(self, command, *args):
+        Cli.used.add(command)
         cmd = [AWS, "pinpoint-email", command, "--endpoint-url", self.sim.endpoint, "--ca-bundle", self.sim.ca,
                "--output", "json"] + list(args)
         proc = subprocess.run(cmd, env=self.env, capture_output=True, timeout=60)
@@ -201,7 +206,7 @@ def test_startup(sim):
     text = subprocess.run(["openssl", "x509", "-in", server_pem, "-noout", "-text"],
                           capture_output=True).stdout.decode()
     check(proc.returncode == 0 and "DNS:localhost" in text and "IP Address:127.0.0.1" in text
-          and "sha256WithRSAEncryption" in text, "server certificate chains to the CA with the right SANs",
+          and "DNS:127.0.0.1" in text and "sha256WithRSAEncryption" in text, "server certificate chains to the CA with the right SANs",
           proc.stderr)
     for host, version in (("127.0.0.1", ssl.TLSVersion.TLSv1_2), ("localhost", ssl.TLSVersion.TLSv1_3)):
         ctx = sim.context()
@@ -254,6 +259,16 @@ def test_signatures(sim):
           "a label with '+' and '@' validates (double-encoded canonical URI) and reaches the handler", doc)
     status, resp, doc = call(sim, "GET", "/v1/email/configuration-sets", query="PageSize=2")
     check(status == 200, "a signed query string validates", doc)
+    body = json.dumps({"PoolName": "chunked-pool"}).encode()
+    headers = sign(sim, "POST", "/v1/email/dedicated-ip-pools", body=body)
+    conn = sim.connect()
+    conn.request("POST", "/v1/email/dedicated-ip-pools", body=iter([body[:7], body[7:]]), headers=headers,
+                 encode_chunked=True)
+    resp = conn.getresponse()
+    resp.read()
+    check(resp.status == 200 and call(sim, "GET", "/v1/email/dedicated-ip-pools")[2].get("DedicatedIpPools")
+          == ["chunked-pool"], "a request body sent with Transfer-Encoding: chunked is accepted")
+    call(sim, "DELETE", "/v1/email/dedicated-ip-pools/chunked-pool")
 
 
 def test_cli_signatures(sim):
@@ -549,6 +564,13 @@ def test_raw_validation(sim):
     check(status == 404 and error_code(resp) == "UnknownOperationException", "an unknown path: 404", doc)
     status, resp, doc = call(sim, "POST", "/v1/email/dedicated-ip-pools", {"PoolName": "x" * 65})
     check(status == 400 and error_code(resp) == "BadRequestException", "a 65-character name is refused", doc)
+    call(sim, "POST", "/v1/email/configuration-sets", {"ConfigurationSetName": "limits"})
+    dest = {"MatchingEventTypes": ["SEND"], "SnsDestination": {"TopicArn": "arn:aws:sns:us-east-1:1:t"}}
+    answers = [call(sim, "POST", "/v1/email/configuration-sets/limits/event-destinations",
+                    {"EventDestinationName": "d%d" % i, "EventDestination": dest}) for i in range(11)]
+    check([a[0] for a in answers] == [200] * 10 + [400] and error_code(answers[-1][1]) == "LimitExceededException",
+          "the 11th event destination: LimitExceededException", answers[-1][2])
+    call(sim, "DELETE", "/v1/email/configuration-sets/limits")
     long_line = base64.b64encode(b"From: a@example.com\r\nTo: b@example.com\r\n\r\n" + b"x" * 1001).decode()
     call(sim, "POST", "/v1/email/identities", {"EmailIdentity": "a@example.com"})
     sim.control("POST", "verify", {"identity": "a@example.com"})
@@ -556,6 +578,20 @@ def test_raw_validation(sim):
         "Destination": {}, "Content": {"Raw": {"Data": long_line}}})
     check(status == 400 and error_code(resp) == "MessageRejected", "a raw line over 1000 characters: rejected",
           doc)
+    message = {"FromEmailAddress": "Alice <a@example.com>", "Destination": {"ToAddresses": ["a@example.com"]},
+               "Content": {"Simple": {"Subject": {"Data": "Grüße"}, "Body": {"Text": {"Data": "ü",
+                                                                                    "Charset": "UTF-8"}}}}}
+    status, resp, doc = call(sim, "POST", "/v1/email/outbound-emails", message)
+    check(status == 200 and doc.get("MessageId"), "a display name and UTF-8 content are accepted", doc)
+    sim.control("POST", "account", {"Max24HourSend": 1})
+    status, resp, doc = call(sim, "POST", "/v1/email/outbound-emails", message)
+    check(status == 400 and error_code(resp) == "LimitExceededException", "quota used up: LimitExceededException",
+          doc)
+    sim.control("POST", "account", {"EnforcementStatus": "SHUTDOWN", "Max24HourSend": 200})
+    status, resp, doc = call(sim, "POST", "/v1/email/outbound-emails", message)
+    check(status == 400 and error_code(resp) == "AccountSuspendedException", "a shut-down account: "
+          "AccountSuspendedException", doc)
+    sim.control("POST", "account", {"EnforcementStatus": "HEALTHY", "ResetSent": True})
 
 
 # ----- faults ------------------------------------------------------------------
@@ -725,8 +761,13 @@ def test_state(tmp):
         except ValueError as err:
             bad.append("round %d: %s" % (round_, err))
     check(not bad, "SIGKILL during a stream of writes always leaves a valid state file (8 rounds)", bad)
-    count = len(doc.get("configuration_sets", {}))
-    check(count > 50, "the state file kept the writes made before the kills (%d sets)" % count)
+    count = len(doc.get("configuration_sets", {})) if not bad else -1
+    sim = Sim("--state", state)
+    status, resp, listed = call(sim, "GET", "/v1/email/configuration-sets", query="PageSize=1000")
+    sim.stop()
+    check(count > 0 and status == 200 and len(listed.get("ConfigurationSets", [])) == count,
+          "after the last SIGKILL the server restarts from the file with its %d configuration sets" % count,
+          (status, count))
 
 
 def main():
@@ -740,6 +781,8 @@ def main():
         test_cli_operations(sim)
         sim.control("POST", "reset")
         test_pagination(sim)
+        every = {re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower() for name, *_ in sim_service.OPERATIONS}
+        check(every <= Cli.used, "the AWS CLI was driven through all 30 operations", sorted(every - Cli.used))
         sim.control("POST", "reset")
         test_faults(sim)
         sim.stop()

@@ -1,0 +1,404 @@
+/*
+ * pe_port_posix.c - pe_port_t for POSIX hosts (see pe_port_posix.h).
+ *
+ * Builds with -std=c99 alone: the feature macros below expose POSIX.1-2008
+ * and the common BSD/Linux extensions (SOCK_CLOEXEC, MSG_NOSIGNAL).
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1
+#endif
+
+#include "pe_port_posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* getrandom(): glibc 2.25+, FreeBSD 12+, musl 1.1.20+ (no version macro:
+ * build with -DPE_POSIX_HAVE_GETRANDOM=1). Without it, /dev/urandom. */
+#ifndef PE_POSIX_HAVE_GETRANDOM
+#if (defined(__GLIBC__) &&                                                     \
+     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 25))) ||          \
+    defined(__FreeBSD__)
+#define PE_POSIX_HAVE_GETRANDOM 1
+#else
+#define PE_POSIX_HAVE_GETRANDOM 0
+#endif
+#endif
+#if PE_POSIX_HAVE_GETRANDOM
+#include <sys/random.h>
+#endif
+
+/* No SIGPIPE, ever: MSG_NOSIGNAL on each send (Linux, BSDs) or
+ * SO_NOSIGPIPE on the socket (macOS, BSDs). */
+#ifdef MSG_NOSIGNAL
+#define PE_SEND_FLAGS MSG_NOSIGNAL
+#else
+#define PE_SEND_FLAGS 0
+#ifndef SO_NOSIGPIPE
+#error "pe_port_posix: neither MSG_NOSIGNAL nor SO_NOSIGPIPE; send could raise SIGPIPE"
+#endif
+#endif
+
+#ifdef SOCK_CLOEXEC
+#define PE_SOCK_CLOEXEC SOCK_CLOEXEC
+#else
+#define PE_SOCK_CLOEXEC 0
+#endif
+
+/* A wall clock before this (2020-01-01T00:00:00Z) has never been set (a
+ * board without an RTC boots in 1970): time_utc reports "unknown". */
+#define PE_POSIX_MIN_PLAUSIBLE_UTC INT64_C(1577836800)
+
+/* ------------------------------------------------------------ clocks */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
+        return 0;
+    }
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int64_t posix_time_utc(void *ctx)
+{
+    struct timespec ts;
+    (void)ctx;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+        (int64_t)ts.tv_sec < PE_POSIX_MIN_PLAUSIBLE_UTC) {
+        return -1;
+    }
+    return (int64_t)ts.tv_sec;
+}
+
+static uint32_t posix_monotonic_ms(void *ctx)
+{
+    (void)ctx;
+    return (uint32_t)now_ms(); /* wraps every ~49.7 days, as documented */
+}
+
+static void posix_sleep_ms(void *ctx, uint32_t ms)
+{
+    struct timespec req, rem;
+    (void)ctx;
+    req.tv_sec = (time_t)(ms / 1000u);
+    req.tv_nsec = (long)(ms % 1000u) * 1000000L;
+    /* Each EINTR leaves less in rem, so the loop ends. */
+    while (nanosleep(&req, &rem) != 0 && errno == EINTR) {
+        req = rem;
+    }
+}
+
+/* ------------------------------------------------------------ random */
+
+/* Fills buf from /dev/urandom; 0 on success. */
+static int read_urandom(uint8_t *buf, size_t len)
+{
+    int fd;
+    int flags = O_RDONLY;
+#ifdef O_CLOEXEC
+    flags |= O_CLOEXEC;
+#endif
+    do {
+        fd = open("/dev/urandom", flags);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        return -1;
+    }
+    while (len > 0) {
+        ssize_t n = read(fd, buf, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            (void)close(fd);
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    (void)close(fd);
+    return 0;
+}
+
+static pe_status_t posix_random(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+#if PE_POSIX_HAVE_GETRANDOM
+    while (len > 0) {
+        /* Blocks only until the kernel pool is first seeded, never after;
+         * large requests may come back short, hence the loop. */
+        ssize_t n = getrandom(buf, len, 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == ENOSYS) {
+            break; /* kernel older than 3.17: the device below */
+        }
+        if (n <= 0) {
+            return PE_ERR_CRYPTO;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    if (len == 0) {
+        return PE_OK;
+    }
+#endif
+    return read_urandom(buf, len) == 0 ? PE_OK : PE_ERR_CRYPTO;
+}
+
+/* ------------------------------------------------------------ sockets */
+
+/*
+ * Waits until fd is ready for `events` or the monotonic deadline passes.
+ * Returns 1 ready (including error/hang-up: the next socket call tells
+ * which), 0 deadline passed, -1 poll failed (errno set). EINTR resumes the
+ * wait with the time that is left.
+ */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+    for (;;) {
+        struct pollfd p;
+        uint64_t now = now_ms();
+        uint64_t left = now < deadline ? deadline - now : 0;
+        int r;
+        p.fd = fd;
+        p.events = events;
+        p.revents = 0;
+        r = poll(&p, 1, left > (uint64_t)INT_MAX ? INT_MAX : (int)left);
+        if (r > 0) {
+            if (p.revents & POLLNVAL) {
+                errno = EBADF;
+                return -1;
+            }
+            return 1;
+        }
+        if (r == 0 && left == 0) {
+            return 0;
+        }
+        if (r < 0 && errno != EINTR) {
+            return -1;
+        }
+        /* EINTR, or a timeout that ended early or was clamped: go on. */
+    }
+}
+
+/* The byte-moving contract's code for errno of a failed send/recv/poll. */
+static int32_t transfer_error(pe_posix_port_t *c, int err)
+{
+    c->last_errno = err;
+    switch (err) {
+    case EPIPE:
+        return PE_PORT_CLOSED;
+    case ECONNRESET:
+    case ECONNABORTED:
+    case ETIMEDOUT:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case ENETDOWN:
+    case ENETRESET:
+        return PE_PORT_RESET;
+    default:
+        return PE_PORT_IO;
+    }
+}
+
+/*
+ * send (out != NULL) or recv (into in): one attempt, then poll and attempt
+ * again until something moves or the timeout passes. A wakeup that finds
+ * nothing after all (EAGAIN) goes back to waiting for the time left.
+ */
+static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
+                        size_t len, uint32_t timeout_ms)
+{
+    uint64_t deadline = now_ms() + timeout_ms;
+    if (c->fd < 0 || len == 0) {
+        return PE_PORT_IO; /* not connected; len 0 is never called */
+    }
+    if (len > (size_t)INT32_MAX) {
+        len = (size_t)INT32_MAX; /* the count must fit the int32_t result */
+    }
+    for (;;) {
+        ssize_t n = out ? send(c->fd, out, len, PE_SEND_FLAGS)
+                        : recv(c->fd, in, len, 0);
+        int w;
+        if (n > 0) {
+            return (int32_t)n;
+        }
+        if (n == 0) {
+            /* recv: end of stream. send of len > 0 never returns 0. */
+            return out ? PE_PORT_IO : PE_PORT_CLOSED;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            return transfer_error(c, errno);
+        }
+        w = wait_fd(c->fd, out ? POLLOUT : POLLIN, deadline);
+        if (w == 0) {
+            return PE_PORT_TIMEOUT;
+        }
+        if (w < 0) {
+            return transfer_error(c, errno);
+        }
+    }
+}
+
+static int32_t posix_send(void *ctx, const uint8_t *buf, size_t len,
+                          uint32_t timeout_ms)
+{
+    return transfer((pe_posix_port_t *)ctx, buf, NULL, len, timeout_ms);
+}
+
+static int32_t posix_recv(void *ctx, uint8_t *buf, size_t len,
+                          uint32_t timeout_ms)
+{
+    return transfer((pe_posix_port_t *)ctx, NULL, buf, len, timeout_ms);
+}
+
+static void posix_close(void *ctx)
+{
+    pe_posix_port_t *c = (pe_posix_port_t *)ctx;
+    if (c->fd >= 0) {
+        /* No retry on EINTR: the descriptor is released either way on
+         * Linux, and a retry could close one another thread just got. */
+        (void)close(c->fd);
+        c->fd = -1;
+    }
+}
+
+/* Close-on-exec (where SOCK_CLOEXEC could not), non-blocking, no SIGPIPE,
+ * no Nagle delay. 0 on success. */
+static int setup_socket(int fd)
+{
+    int one = 1;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+        return -1;
+    }
+#ifdef SO_NOSIGPIPE
+    if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) != 0) {
+        return -1;
+    }
+#endif
+    /* Not fatal: the connection works without it, only slower. */
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return 0;
+}
+
+/* One address of the name. PE_OK with c->fd set, PE_ERR_TIMEOUT when the
+ * deadline passed, PE_ERR_CONNECT for anything else (errno saved). */
+static pe_status_t connect_one(pe_posix_port_t *c, const struct addrinfo *ai,
+                               uint64_t deadline)
+{
+    int err = 0;
+    socklen_t err_len = (socklen_t)sizeof err;
+    int fd = socket(ai->ai_family, ai->ai_socktype | PE_SOCK_CLOEXEC,
+                    ai->ai_protocol);
+    if (fd < 0) {
+        c->last_errno = errno; /* e.g. no IPv6 on this host: next address */
+        return PE_ERR_CONNECT;
+    }
+    if (setup_socket(fd) != 0) {
+        err = errno;
+    } else if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        /* EINTR: the connection goes on in the background, as with
+         * EINPROGRESS; both finish with the socket turning writable. */
+        if (errno != EINPROGRESS && errno != EINTR) {
+            err = errno;
+        } else {
+            int w = wait_fd(fd, POLLOUT, deadline);
+            if (w == 0) {
+                (void)close(fd);
+                c->last_errno = ETIMEDOUT;
+                return PE_ERR_TIMEOUT;
+            }
+            if (w < 0 ||
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) {
+                err = errno;
+            }
+        }
+    }
+    if (err != 0) {
+        (void)close(fd);
+        c->last_errno = err;
+        /* The kernel gave up on SYNs before our deadline did. */
+        return err == ETIMEDOUT ? PE_ERR_TIMEOUT : PE_ERR_CONNECT;
+    }
+    c->fd = fd;
+    return PE_OK;
+}
+
+static pe_status_t posix_connect(void *ctx, const char *host, uint16_t port,
+                                 uint32_t timeout_ms)
+{
+    pe_posix_port_t *c = (pe_posix_port_t *)ctx;
+    uint64_t deadline = now_ms() + timeout_ms;
+    struct addrinfo hints, *list = NULL;
+    const struct addrinfo *ai;
+    char service[8];
+    pe_status_t st = PE_ERR_CONNECT;
+    int gai;
+
+    if (host == NULL || host[0] == '\0') {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    posix_close(c); /* one connection per context */
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    (void)snprintf(service, sizeof service, "%u", (unsigned)port);
+    gai = getaddrinfo(host, service, &hints, &list);
+    if (gai != 0 || list == NULL) {
+        /* EAI_NONAME, EAI_FAIL, EAI_AGAIN (no answer), EAI_NODATA, ... */
+        c->last_gai_error = gai;
+        if (list != NULL) {
+            freeaddrinfo(list);
+        }
+        return PE_ERR_DNS;
+    }
+    for (ai = list; ai != NULL; ai = ai->ai_next) {
+        st = connect_one(c, ai, deadline);
+        if (st != PE_ERR_CONNECT) {
+            break; /* connected, or no time left for the next address */
+        }
+    }
+    freeaddrinfo(list);
+    return st;
+}
+
+/* ------------------------------------------------------------ init */
+
+void pe_posix_port_init(pe_posix_port_t *ctx, pe_port_t *port)
+{
+    ctx->fd = -1;
+    ctx->last_errno = 0;
+    ctx->last_gai_error = 0;
+    port->connect = posix_connect;
+    port->send = posix_send;
+    port->recv = posix_recv;
+    port->close = posix_close;
+    port->time_utc = posix_time_utc;
+    port->monotonic_ms = posix_monotonic_ms;
+    port->sleep_ms = posix_sleep_ms;
+    port->random = posix_random;
+    port->ctx = ctx;
+}

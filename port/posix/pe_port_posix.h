@@ -1,0 +1,44 @@
+/*
+ * pe_port_posix.h - the port (pe_port.h) for POSIX hosts: BSD sockets,
+ * poll(), clock_gettime() and getrandom() or /dev/urandom.
+ *
+ *     pe_posix_port_t posix;
+ *     pe_port_t port;
+ *     pe_posix_port_init(&posix, &port);
+ *     ... hand &port to the client ...
+ *     port.close(port.ctx);
+ *
+ * Sockets are non-blocking, close-on-exec and TCP_NODELAY; every wait is
+ * a poll() bounded by the caller's timeout, and no call ever raises
+ * SIGPIPE. Name resolution is getaddrinfo(), which blocks for as long as
+ * the system resolver takes: timeout_ms bounds the TCP connect only.
+ * No heap is used by the port itself (getaddrinfo allocates internally).
+ */
+#ifndef PE_PORT_POSIX_H
+#define PE_PORT_POSIX_H
+
+#include "pe_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The context of the POSIX port. Fields are readable for diagnostics;
+ *  only the port writes them. */
+typedef struct {
+    /** The connected socket, -1 when no connection is open. */
+    int fd;
+    /** errno of the last failure of a socket call (0 when none yet). */
+    int last_errno;
+    /** getaddrinfo() result of the last PE_ERR_DNS (see gai_strerror). */
+    int last_gai_error;
+} pe_posix_port_t;
+
+/** Fills *port with the POSIX functions and *ctx with "no connection";
+ *  port->ctx points to ctx, which must outlive the port. */
+void pe_posix_port_init(pe_posix_port_t *ctx, pe_port_t *port);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PE_PORT_POSIX_H */

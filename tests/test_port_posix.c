@@ -1,0 +1,53 @@
+/*
+ * test_port_posix.c - the POSIX port through the port conformance checks,
+ * against a peer on this process's loopback (127.0.0.1, and ::1 where the
+ * host has IPv6). No traffic leaves the machine.
+ *
+ * SIGPIPE keeps its default action on purpose: a port that let one through
+ * kills the test, which then has no result line and counts as failed.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <unistd.h>
+
+#include "pe_port_posix.h"
+#include "pe_test.h"
+#include "port_conformance.h"
+
+static void run_against(pe_port_t *port, const char *host, bool required)
+{
+    pe_port_peer_t peer;
+    pe_port_conformance_result_t res;
+    if (!pe_port_peer_start(&peer, host)) {
+        if (required) {
+            CHECK(false, "cannot start the peer on %s", host);
+        } else {
+            printf("# SKIP conformance over %s: no peer there\n", host);
+        }
+        return;
+    }
+    res = pe_port_conformance(port, &peer.target);
+    pe_port_peer_stop(&peer);
+    /* pe_test.h counts per file: add the suite's checks to ours. */
+    pe_test_passed_ += res.passed;
+    pe_test_failed_ += res.failed;
+}
+
+int main(void)
+{
+    pe_posix_port_t posix;
+    pe_port_t port;
+
+    (void)alarm(60); /* a hang anywhere ends the test, as a failure */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    pe_posix_port_init(&posix, &port);
+    CHECK(port.ctx == &posix && posix.fd == -1, "init: ctx %p, fd %d",
+          port.ctx, posix.fd);
+
+    run_against(&port, "127.0.0.1", true);
+    run_against(&port, "::1", false);
+    CHECK(posix.fd == -1, "a socket is still open after the suite");
+    return pe_test_summary();
+}
