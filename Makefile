@@ -93,9 +93,14 @@ $(SAN_LIB): $(SAN_LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/tests/%: tests/%.c $(SAN_LIB) $(TEST_HELPERS) tests/pe_test.h
+# Every test links the shared helpers and the POSIX port; a test may name
+# more sources in EXTRA_<test>.
+PORT_POSIX_SRC := $(sort $(wildcard port/posix/*.c))
+EXTRA_test_port_posix := tests/port_conformance.c
+.SECONDEXPANSION:
+$(B)/tests/%: tests/%.c $(SAN_LIB) $(TEST_HELPERS) $(PORT_POSIX_SRC) $$(EXTRA_$$*) tests/pe_test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -MMD -MP $< $(TEST_HELPERS) $(SAN_LIB) $(LDLIBS) -o $@
+	$(CC) $(TEST_CFLAGS) -Iport/posix -MMD -MP $< $(EXTRA_$*) $(TEST_HELPERS) $(PORT_POSIX_SRC) $(SAN_LIB) $(LDLIBS) -lpthread -o $@
 
 # Expected results computed by botocore (Debian's python3-botocore).
 GEN_CASES := $(B)/gen/sigv4_cases.txt $(B)/gen/builder_cases.txt

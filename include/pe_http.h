@@ -85,7 +85,8 @@ typedef struct {
 } pe_http_response_t;
 
 /** Starts a response in buf (cap bytes; the head and the decoded body
- *  plus one byte must fit). */
+ *  plus one byte must fit, and with a chunked body also the line being
+ *  read after them: a chunk-size or trailer line). */
 void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap);
 
 /** Where the next received bytes go: *avail bytes at the returned

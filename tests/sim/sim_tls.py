@@ -7,10 +7,13 @@ acceptable to OpenSSL and to mbedTLS 2.28 alike (2.28 matches a host name only
 against dNSName entries, so the address is there as a dNSName too).
 """
 
+import fcntl
 import os
 import secrets
+import shutil
 import ssl
 import subprocess
+import tempfile
 
 CONFIG = """\
 [req]
@@ -49,18 +52,25 @@ def _still_valid(directory):
 
 
 def ensure_tls(directory):
-    """Create (or reuse) the CA and server certificate in directory; return their paths."""
+    """Create (or reuse) the CA and server certificate in directory; return their paths.
+
+    A lock file keeps servers that share the directory from generating at once.
+    """
     os.makedirs(directory, exist_ok=True)
-    paths = tuple(os.path.join(directory, f) for f in FILES)
-    if _still_valid(directory):
-        return paths
-    work = os.path.join(directory, "work-%d" % os.getpid())
-    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(directory, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _still_valid(directory):
+            _generate(directory)
+    return tuple(os.path.join(directory, f) for f in FILES)
+
+
+def _generate(directory):
+    work = tempfile.mkdtemp(dir=directory, prefix="work-")
     with open(os.path.join(work, "openssl.cnf"), "w") as handle:
         handle.write(CONFIG)
     _openssl(work, "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "3650",
-             "-config", "openssl.cnf", "-extensions", "ca_ext", "-subj", "/O=pinpoint-email/CN=pinpoint-email sim test CA",
-             "-keyout", "ca.key", "-out", "ca.pem")
+             "-config", "openssl.cnf", "-extensions", "ca_ext",
+             "-subj", "/O=pinpoint-email/CN=pinpoint-email sim test CA", "-keyout", "ca.key", "-out", "ca.pem")
     _openssl(work, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256", "-config", "openssl.cnf",
              "-subj", "/O=pinpoint-email/CN=localhost", "-keyout", "server.key", "-out", "server.csr")
     _openssl(work, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
@@ -68,10 +78,7 @@ def ensure_tls(directory):
              "-extfile", "openssl.cnf", "-extensions", "leaf_ext", "-out", "server.pem")
     for name in FILES:
         os.replace(os.path.join(work, name), os.path.join(directory, name))
-    for name in os.listdir(work):
-        os.unlink(os.path.join(work, name))
-    os.rmdir(work)
-    return paths
+    shutil.rmtree(work)
 
 
 def server_context(cert, key):

@@ -299,8 +299,8 @@ def test_cli_operations(sim):
               "create-email-identity", "--email-identity", "example.org")
     cli.fails("create-email-identity with a bad identity: BadRequestException", "BadRequestException",
               "create-email-identity", "--email-identity", "not an identity")
-    cli.fails("get-email-identity unknown: NotFoundException", "NotFoundException", "get-email-identity",
-              "--email-identity", "nobody@example.net")
+    cli.fails("get-email-identity unknown, '+' and '@' in the label: NotFoundException (signature accepted)",
+              "NotFoundException", "get-email-identity", "--email-identity", "no+body@example.net")
     cli.ok("put-email-identity-dkim-attributes", "put-email-identity-dkim-attributes", "--email-identity",
            "example.org", "--no-signing-enabled")
     cli.ok("put-email-identity-feedback-attributes", "put-email-identity-feedback-attributes",
