@@ -38,7 +38,9 @@ SAN_LIB := $(B)/san/libpinpoint_email.a
 
 CLI_SRC := $(sort $(wildcard examples/cli/*.c))
 CLI := $(B)/pinpoint-email
-EXAMPLES := $(CLI)
+SEND_ALERT := $(B)/send_alert
+EXAMPLES := $(CLI) $(SEND_ALERT)
+PORT_POSIX_SRC := $(sort $(wildcard port/posix/*.c))
 
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
@@ -80,9 +82,14 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(CLI): $(CLI_SRC) $(LIB) $(wildcard port/posix/*.c)
+# Examples: public headers and the POSIX port only.
+$(CLI): $(CLI_SRC) $(LIB) $(PORT_POSIX_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iport/posix -D_DEFAULT_SOURCE $(CLI_SRC) $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) -Iport/posix $(CLI_SRC) $(PORT_POSIX_SRC) $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+$(SEND_ALERT): examples/send_alert/main.c $(LIB) $(PORT_POSIX_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iport/posix $< $(PORT_POSIX_SRC) $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 # ---------------------------------------------------------------- tests
 $(B)/san/%.o: %.c
@@ -95,7 +102,6 @@ $(SAN_LIB): $(SAN_LIB_OBJ)
 
 # Every test links the shared helpers and the POSIX port; a test may name
 # more sources in EXTRA_<test>.
-PORT_POSIX_SRC := $(sort $(wildcard port/posix/*.c))
 EXTRA_test_port_posix := tests/port_conformance.c
 .SECONDEXPANSION:
 $(B)/tests/%: tests/%.c $(SAN_LIB) $(TEST_HELPERS) $(PORT_POSIX_SRC) $$(EXTRA_$$*) tests/pe_test.h
