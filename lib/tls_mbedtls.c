@@ -24,6 +24,7 @@ typedef struct {
     const pe_port_t *port;
     uint32_t deadline_ms;  /* monotonic time the current operation must end */
     pe_status_t port_error; /* what the port last reported, if it failed */
+    bool no_wait;           /* probing: port calls with timeout 0 */
     bool have_session;
     bool open;
 } tls_t;
@@ -73,13 +74,23 @@ static int map_port_error(tls_t *t, int32_t r)
     return MBEDTLS_ERR_NET_SEND_FAILED;
 }
 
+/* The timeout for the next port call; false when the deadline passed. */
+static bool port_timeout(tls_t *t, uint32_t *timeout)
+{
+    *timeout = time_left(t);
+    if (*timeout == 0 && !t->no_wait) {
+        t->port_error = PE_ERR_TIMEOUT;
+        return false;
+    }
+    return true;
+}
+
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     tls_t *t = (tls_t *)ctx;
-    uint32_t left = time_left(t);
+    uint32_t left;
     int32_t r;
-    if (left == 0) {
-        t->port_error = PE_ERR_TIMEOUT;
+    if (!port_timeout(t, &left)) {
         return MBEDTLS_ERR_SSL_TIMEOUT;
     }
     r = t->port->send(t->port->ctx, buf, len, left);
@@ -97,11 +108,10 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len,
                     uint32_t timeout)
 {
     tls_t *t = (tls_t *)ctx;
-    uint32_t left = time_left(t);
+    uint32_t left;
     int32_t r;
     (void)timeout; /* the deadline of the whole operation rules */
-    if (left == 0) {
-        t->port_error = PE_ERR_TIMEOUT;
+    if (!port_timeout(t, &left)) {
         return MBEDTLS_ERR_SSL_TIMEOUT;
     }
     r = t->port->recv(t->port->ctx, buf, len, left);
@@ -260,7 +270,9 @@ bool pe_tls_alive(pe_tls_t *tls)
     /* a read that may not wait: anything but "nothing yet" means the
      * server closed (or misbehaved), so the connection is not reusable */
     start_clock(t, 0);
+    t->no_wait = true;
     ret = mbedtls_ssl_read(&t->ssl, &probe, 1);
+    t->no_wait = false;
     if (ret == MBEDTLS_ERR_SSL_TIMEOUT || ret == MBEDTLS_ERR_SSL_WANT_READ) {
         return true;
     }
