@@ -51,7 +51,7 @@ TEST_HELPERS := $(sort $(wildcard tests/support/*.c))
 DEB_PACKAGES := build-essential libmbedtls-dev libjsmn-dev python3 \
 	python3-botocore awscli openssl pkg-config binutils
 
-.PHONY: all lib examples test deps deps-check install heap-check size clean gen check-gen
+.PHONY: all lib examples test deps deps-check install heap-check size clean gen check-gen demo
 all: deps-check lib examples
 
 lib: $(LIB)
@@ -116,6 +116,10 @@ $(B)/gen/%_cases.txt: tests/gen_%_cases.py lib/ops_table.c
 
 test: deps-check check-gen $(TEST_BIN) $(EXAMPLES) $(GEN_CASES) heap-check
 	@PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)
+
+# An alert through the local service, over verified TLS.
+demo: deps-check $(EXAMPLES)
+	@sh examples/demo.sh
 
 # The library promises zero heap: no object of lib/ may reference one.
 heap-check: $(LIB_OBJ)
