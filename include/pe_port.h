@@ -12,7 +12,8 @@
  *         for the rest. A port never retries on its own, except on EINTR.
  *   PE_PORT_TIMEOUT (0)
  *         nothing moved within timeout_ms. The caller decides whether its
- *         own deadline allows another call.
+ *         own deadline allows another call. With timeout_ms 0 the call
+ *         moves what it can without waiting.
  *   PE_PORT_CLOSED (-1)
  *         the peer closed the connection in order (recv: end of stream;
  *         send: the peer no longer reads).
@@ -20,8 +21,12 @@
  *         the connection broke (reset, unreachable, aborted).
  *   PE_PORT_IO (-3)
  *         any other failure of the port; the connection is unusable.
- * After CLOSED, RESET or IO the caller calls close() before connecting
- * again. recv/send with len 0 are never called.
+ * Stacks differ in what send reports once the peer is gone (Linux: a
+ * reset is reported once, ECONNRESET, then as a closed pipe, EPIPE), so a
+ * send may return CLOSED or RESET in either case; recv tells them apart
+ * (a FIN is CLOSED, an RST is RESET). After CLOSED, RESET or IO the
+ * caller calls close() before connecting again. recv/send with len 0 are
+ * never called.
  */
 #ifndef PE_PORT_H
 #define PE_PORT_H
@@ -36,6 +41,9 @@ extern "C" {
 #define PE_PORT_CLOSED (-1)
 #define PE_PORT_RESET (-2)
 #define PE_PORT_IO (-3)
+
+/** 2020-01-01T00:00:00Z: a wall clock before it has never been set. */
+#define PE_MIN_PLAUSIBLE_TIME INT64_C(1577836800)
 
 typedef struct {
     /**
@@ -54,7 +62,9 @@ typedef struct {
     /** Closes the connection if one is open; safe to call twice. */
     void (*close)(void *ctx);
     /** UTC wall-clock time in seconds since the epoch; a negative value
-     *  means the device does not know the time. */
+     *  means the device does not know the time. Report the clock as it is:
+     *  the client treats a time before PE_MIN_PLAUSIBLE_TIME (a board
+     *  without a real-time clock booting in 1970) as unknown itself. */
     int64_t (*time_utc)(void *ctx);
     /** A monotonic millisecond counter (wraps; only differences count). */
     uint32_t (*monotonic_ms)(void *ctx);

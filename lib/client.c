@@ -280,7 +280,7 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
     }
     memset(output, 0, op->output->size);
     now = c->port->time_utc(c->port->ctx);
-    if (now < 0) {
+    if (now < PE_MIN_PLAUSIBLE_TIME) {
         return PE_ERR_NO_CLOCK;
     }
 

@@ -52,8 +52,8 @@ typedef struct {
  * adds these to its own before pe_test_summary(). The port is closed on
  * return. Takes a few seconds.
  */
-pe_port_conformance_result_t pe_port_conformance(const pe_port_t *port,
-                                                 const pe_port_target_t *target);
+pe_port_conformance_result_t
+pe_port_conformance(const pe_port_t *port, const pe_port_target_t *target);
 
 /* ------------------------------------------------------------ the peer */
 

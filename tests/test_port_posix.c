@@ -10,13 +10,51 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "pe_port_posix.h"
 #include "pe_test.h"
 #include "port_conformance.h"
 
-static void run_against(pe_port_t *port, const char *host, bool required)
+/* What the conformance suite cannot see through pe_port_t: the options on
+ * the socket and the errno kept for diagnostics. */
+static void check_posix_specifics(pe_port_t *port, pe_posix_port_t *posix,
+                                  const pe_port_target_t *target)
+{
+    int on = 0;
+    socklen_t len = (socklen_t)sizeof on;
+    CHECK_EQ_INT(port->connect(port->ctx, target->host, target->port, 2000),
+                 PE_OK);
+    if (posix->fd >= 0) {
+        bool nodelay =
+            getsockopt(posix->fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 &&
+            on != 0;
+        CHECK(nodelay, "TCP_NODELAY is not set");
+        CHECK((fcntl(posix->fd, F_GETFD) & FD_CLOEXEC) != 0,
+              "FD_CLOEXEC is not set");
+        CHECK((fcntl(posix->fd, F_GETFL) & O_NONBLOCK) != 0,
+              "O_NONBLOCK is not set");
+    }
+    port->close(port->ctx);
+    CHECK_EQ_INT(posix->fd, -1);
+    CHECK_EQ_INT(port->connect(port->ctx, target->host, target->closed_port,
+                               2000),
+                 PE_ERR_CONNECT);
+    CHECK_EQ_INT(posix->last_errno, ECONNREFUSED);
+    CHECK_EQ_INT(port->connect(port->ctx, "nonexistent.invalid",
+                               target->port, 2000),
+                 PE_ERR_DNS);
+    CHECK(posix->last_gai_error != 0, "last_gai_error not kept");
+    CHECK_EQ_INT(posix->fd, -1);
+}
+
+static void run_against(pe_port_t *port, pe_posix_port_t *posix,
+                        const char *host, bool required)
 {
     pe_port_peer_t peer;
     pe_port_conformance_result_t res;
@@ -29,6 +67,7 @@ static void run_against(pe_port_t *port, const char *host, bool required)
         return;
     }
     res = pe_port_conformance(port, &peer.target);
+    check_posix_specifics(port, posix, &peer.target);
     pe_port_peer_stop(&peer);
     /* pe_test.h counts per file: add the suite's checks to ours. */
     pe_test_passed_ += res.passed;
@@ -46,8 +85,8 @@ int main(void)
     CHECK(port.ctx == &posix && posix.fd == -1, "init: ctx %p, fd %d",
           port.ctx, posix.fd);
 
-    run_against(&port, "127.0.0.1", true);
-    run_against(&port, "::1", false);
+    run_against(&port, &posix, "127.0.0.1", true);
+    run_against(&port, &posix, "::1", false);
     CHECK(posix.fd == -1, "a socket is still open after the suite");
     return pe_test_summary();
 }
