@@ -34,6 +34,17 @@ typedef char pe_tls_storage_is_large_enough
 
 #define TLS(t) ((tls_t *)(void *)(t)->bytes)
 
+/* mbedTLS 3.x reports TLS 1.3 tickets arriving after the handshake as a
+ * read "error": it only means "read again". */
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+#define READ_AGAIN(ret)                                                       \
+    ((ret) == MBEDTLS_ERR_SSL_WANT_READ || (ret) == MBEDTLS_ERR_SSL_WANT_WRITE || \
+     (ret) == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+#else
+#define READ_AGAIN(ret)                                                       \
+    ((ret) == MBEDTLS_ERR_SSL_WANT_READ || (ret) == MBEDTLS_ERR_SSL_WANT_WRITE)
+#endif
+
 /* P-256 first: Debian 2.28's default list starts with secp521r1, which
  * made a full handshake 2.6x more expensive (measured, MBEDTLS-NOTES). */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -271,7 +282,9 @@ bool pe_tls_alive(pe_tls_t *tls)
      * server closed (or misbehaved), so the connection is not reusable */
     start_clock(t, 0);
     t->no_wait = true;
-    ret = mbedtls_ssl_read(&t->ssl, &probe, 1);
+    do {
+        ret = mbedtls_ssl_read(&t->ssl, &probe, 1);
+    } while (READ_AGAIN(ret) && ret != MBEDTLS_ERR_SSL_WANT_READ);
     t->no_wait = false;
     if (ret == MBEDTLS_ERR_SSL_TIMEOUT || ret == MBEDTLS_ERR_SSL_WANT_READ) {
         return true;
@@ -311,9 +324,7 @@ pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got,
     start_clock(t, io_timeout_ms);
     do {
         ret = mbedtls_ssl_read(&t->ssl, (unsigned char *)buf, len);
-    } while ((ret == MBEDTLS_ERR_SSL_WANT_READ ||
-              ret == MBEDTLS_ERR_SSL_WANT_WRITE) &&
-             time_left(t) > 0);
+    } while (READ_AGAIN(ret) && time_left(t) > 0);
     if (ret > 0) {
         *got = (size_t)ret;
         return PE_OK;
