@@ -215,6 +215,26 @@ pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
     return PE_OK;
 }
 
+/* Keeps the connection's session (and ticket) for the next handshake. */
+static void save_session(tls_t *t)
+{
+    mbedtls_ssl_session_free(&t->session);
+    mbedtls_ssl_session_init(&t->session);
+    t->have_session = mbedtls_ssl_get_session(&t->ssl, &t->session) == 0;
+}
+
+/* One mbedtls_ssl_read; a TLS 1.3 ticket that arrives is kept. */
+static int ssl_read(tls_t *t, unsigned char *buf, size_t len)
+{
+    int ret = mbedtls_ssl_read(&t->ssl, buf, len);
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+        save_session(t);
+    }
+#endif
+    return ret;
+}
+
 void pe_tls_close(pe_tls_t *tls)
 {
     tls_t *t = TLS(tls);
@@ -264,9 +284,7 @@ pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port,
         pe_tls_close(tls);
         return st;
     }
-    mbedtls_ssl_session_free(&t->session);
-    mbedtls_ssl_session_init(&t->session);
-    t->have_session = mbedtls_ssl_get_session(&t->ssl, &t->session) == 0;
+    save_session(t);
     return PE_OK;
 }
 
@@ -283,7 +301,7 @@ bool pe_tls_alive(pe_tls_t *tls)
     start_clock(t, 0);
     t->no_wait = true;
     do {
-        ret = mbedtls_ssl_read(&t->ssl, &probe, 1);
+        ret = ssl_read(t, &probe, 1);
     } while (READ_AGAIN(ret) && ret != MBEDTLS_ERR_SSL_WANT_READ);
     t->no_wait = false;
     if (ret == MBEDTLS_ERR_SSL_TIMEOUT || ret == MBEDTLS_ERR_SSL_WANT_READ) {
@@ -323,7 +341,7 @@ pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got,
     *got = 0;
     start_clock(t, io_timeout_ms);
     do {
-        ret = mbedtls_ssl_read(&t->ssl, (unsigned char *)buf, len);
+        ret = ssl_read(t, (unsigned char *)buf, len);
     } while (READ_AGAIN(ret) && time_left(t) > 0);
     if (ret > 0) {
         *got = (size_t)ret;
