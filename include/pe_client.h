@@ -5,7 +5,9 @@
  * The client works inside one work buffer the caller gives: the request
  * is built there, then the response is read into the same buffer and the
  * output struct's strings, lists and sub-structures point into it. They
- * stay valid until the next call on the same client.
+ * stay valid until the next call on the same client, which overwrites
+ * them: copy what you pass back in (a NextToken for the next page) into
+ * your own buffer first.
  */
 #ifndef PE_CLIENT_H
 #define PE_CLIENT_H

@@ -215,6 +215,39 @@ typedef struct {
     bool got_any;  /* some byte of a response arrived */
 } attempt_t;
 
+/* The work buffer a request needs with its signed head, when pe_build
+ * found the buffer too small for the req_len bytes of target, NUL, body
+ * and NUL. The builder writes the target first and as much as fits, so
+ * the target can be read back when its NUL made it into the buffer; the
+ * head's length then follows from the target and the body's length (the
+ * signer sizes the Authorization value without hashing). 0 when the
+ * target itself does not fit (unknown). */
+static size_t request_needed(pe_client_t *c, const pe_operation_t *op,
+                             size_t req_len, int64_t now)
+{
+    size_t scan = req_len < c->work_size ? req_len : c->work_size;
+    const char *nul = (const char *)memchr(c->work, '\0', scan);
+    pe_request_t req;
+    size_t head_len;
+    if (!nul) {
+        return 0;
+    }
+    memset(&req, 0, sizeof req);
+    req.method = op->method;
+    req.target = c->work;
+    req.target_len = (size_t)(nul - c->work);
+    if (req_len > req.target_len + 1u) {
+        req.body = nul; /* never read: only its length counts */
+        req.body_len = req_len - req.target_len - 2u;
+        req.content_type = "application/json";
+    }
+    if (pe_http_signed_head(&c->signer, &req, c->host_header, c->region, now,
+                            NULL, 0, &head_len) != PE_ERR_BUFFER_TOO_SMALL) {
+        return 0;
+    }
+    return req_len + head_len + 1u;
+}
+
 /* Builds, signs, sends and reads one exchange. */
 static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
                             const void *input, int64_t now,
@@ -229,7 +262,7 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
     /* the request, then its signed head right after it */
     st = pe_build(op, input, c->work, c->work_size, &req_len, &req, &err->diag);
     if (st == PE_ERR_BUFFER_TOO_SMALL) {
-        err->needed = req_len; /* at least; the head comes on top */
+        err->needed = request_needed(c, op, req_len, now);
     }
     if (st != PE_OK) {
         return st;

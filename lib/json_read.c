@@ -191,6 +191,11 @@ static int decode_value(decoder_t *d, const pe_member_t *m, int i,
     const char *text = d->js + t->start;
     size_t len = (size_t)(t->end - t->start);
 
+    if (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY && t->size != 0) {
+        /* jsmn hangs a value on a string after ':' anywhere */
+        *st = fail(d, depth, "is malformed");
+        return i + 1;
+    }
     switch (m->type) {
     case PE_T_STRING:
         if (t->type != JSMN_STRING) {
@@ -333,8 +338,15 @@ static int decode_object(decoder_t *d, const pe_shape_t *shape, int i,
     i++;
     for (int k = 0; k < pairs && *st == PE_OK; k++) {
         const jsmntok_t *key = &d->tok[i];
-        const pe_member_t *m = find_member(shape, d->js + key->start,
-                                           (size_t)(key->end - key->start));
+        const pe_member_t *m;
+        if (key->type != JSMN_STRING || key->size != 1) {
+            /* jsmn does not check that a key has one value: without this,
+             * {"A":{"B"}} would read a value token past the last one */
+            *st = fail(d, depth, "has a key without exactly one value");
+            return i + 1;
+        }
+        m = find_member(shape, d->js + key->start,
+                        (size_t)(key->end - key->start));
         i++;
         if (!m || is_literal(d, &d->tok[i], "null")) {
             i = skip(d->tok, i); /* unknown member or explicit null */
@@ -439,6 +451,18 @@ static bool unescape(char *s, size_t len)
     return true;
 }
 
+/* True when text[from..to) is JSON whitespace only. */
+static bool blank(const char *text, size_t from, size_t to)
+{
+    for (size_t k = from; k < to; k++) {
+        char c = text[k];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
 pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
                            void *out, void *arena, size_t arena_cap,
                            size_t *arena_needed, pe_diag_t *diag)
@@ -486,8 +510,10 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     d.cap = arena_cap;
     d.used = tok_bytes;
     d.diag = diag;
-    if (d.tok[0].type != JSMN_OBJECT || skip(d.tok, 0) != ntok) {
-        return PE_ERR_JSON;
+    if (d.tok[0].type != JSMN_OBJECT || skip(d.tok, 0) != ntok ||
+        !blank(json, 0, (size_t)d.tok[0].start) ||
+        !blank(json, (size_t)d.tok[0].end, len)) {
+        return PE_ERR_JSON; /* jsmn lets "," or ":" around the object by */
     }
     memset(out, 0, shape->size);
     (void)decode_object(&d, shape, 0, (unsigned char *)out, 0, &st);
