@@ -49,7 +49,7 @@ TEST_HELPERS := $(sort $(wildcard tests/support/*.c))
 # Debian packages: build, tests (botocore, AWS CLI v2, openssl for the
 # local service's certificates), pkg-config.
 DEB_PACKAGES := build-essential libmbedtls-dev libjsmn-dev python3 \
-	python3-botocore awscli openssl pkg-config binutils
+	python3-botocore awscli openssl pkg-config binutils valgrind dpkg-dev
 
 .PHONY: all lib examples test deps deps-check install heap-check size clean gen check-gen demo
 all: deps-check lib examples
@@ -71,6 +71,7 @@ deps-check:
 	[ -f /usr/lib/python3/dist-packages/botocore/__init__.py ] || missing="$$missing python3-botocore"; \
 	[ -x /usr/bin/aws ] || missing="$$missing awscli"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
 	if [ -n "$$missing" ]; then echo "deps: missing$$missing; installing"; $(MAKE) --no-print-directory deps; fi
 
 # ---------------------------------------------------------------- library

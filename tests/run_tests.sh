@@ -25,6 +25,10 @@ run_suite() {
     f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+        echo "$name: exit $rc after all its checks passed; counted as 1 failure"
+        total_fail=$((total_fail + 1))
+    fi
     if [ "$rc" != 0 ] || [ "$f" != 0 ]; then status=1; fi
 }
 for t in "$@"; do
@@ -33,6 +37,10 @@ done
 for py in tests/test_*.py tests/sim/test_*.py; do
     [ -f "$py" ] || continue
     run_suite "$py" "$PYTHON" "$py"
+done
+for script in tests/test_*.sh; do
+    [ -f "$script" ] || continue
+    run_suite "$script" sh "$script"
 done
 rm -f "$log"
 echo "== all suites"

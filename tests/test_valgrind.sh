@@ -4,7 +4,7 @@
 # TLS against the local service. Prints valgrind's summary; exits non-zero
 # on any memory error, any definite or indirect leak, or a failed test.
 #
-#   sh tests/run_valgrind.sh          (from the repository root)
+#   sh tests/test_valgrind.sh          (from the repository root)
 #
 # Honoured: CC, VALGRIND.
 set -u
@@ -16,7 +16,7 @@ BIN=$OUT/test_e2e
 LOG=$OUT/test_e2e.valgrind.log
 
 if ! command -v "$VALGRIND" >/dev/null 2>&1; then
-    echo "run_valgrind: FAIL, $VALGRIND not found (apt-get install valgrind)"
+    echo "test_valgrind: FAIL, $VALGRIND not found (apt-get install valgrind)"
     exit 2
 fi
 mkdir -p "$OUT" || exit 2
@@ -25,7 +25,7 @@ $CC -std=c99 -O1 -g -Wall -Wextra -Werror \
     -Iinclude -Ilib -Itests -Iport/posix -D_DEFAULT_SOURCE \
     tests/test_e2e.c tests/support/*.c port/posix/*.c lib/*.c \
     -lmbedtls -lmbedx509 -lmbedcrypto -lpthread -o "$BIN" || {
-    echo "run_valgrind: FAIL, build of $BIN"
+    echo "test_valgrind: FAIL, build of $BIN"
     exit 2
 }
 
@@ -39,12 +39,12 @@ rc=$?
 echo "== valgrind ($LOG)"
 sed -n -e '/HEAP SUMMARY/,$p' "$LOG" | sed -e 's/^==[0-9]*== //'
 if [ "$rc" = 99 ]; then
-    echo "run_valgrind: FAIL, valgrind found errors or leaks (see above and $LOG)"
+    echo "test_valgrind: FAIL, valgrind found errors or leaks (see above and $LOG)"
     exit 1
 fi
 if [ "$rc" != 0 ]; then
-    echo "run_valgrind: FAIL, test_e2e exited $rc"
+    echo "test_valgrind: FAIL, test_e2e exited $rc"
     exit 1
 fi
-echo "run_valgrind: ok, no memory error and no definite or indirect leak"
+echo "test_valgrind: ok, no memory error and no definite or indirect leak"
 exit 0
