@@ -94,7 +94,27 @@ typedef struct {
     size_t ca_len;
     uint32_t connect_timeout_ms;   /**< 0: 10 s */
     uint32_t io_timeout_ms;        /**< handshake, send, each read; 0: 15 s */
+    /** Retries: attempts per call (0: 3; 1: never retry), capped
+     *  exponential backoff with full jitter (base 0: 100 ms, cap 0: 20 s),
+     *  honouring Retry-After. Retried: 429, TooManyRequestsException,
+     *  ThrottlingException, 500, 502, 503, 504, and transport failures
+     *  before the request was completely sent; after that only requests
+     *  that may be repeated (not POST), unless resend_unknown_outcome. */
+    uint8_t max_attempts;
+    uint32_t retry_base_ms;
+    uint32_t retry_cap_ms;
+    bool resend_unknown_outcome;
+    /** When the device clock is unset (before 2020), take the time from
+     *  the service's Date header instead of failing with PE_ERR_NO_CLOCK
+     *  (the first request is then refused and signed again). */
+    bool learn_time_from_service;
 } pe_config_t;
+
+/** Largest clock offset the client accepts from the service's Date when
+ *  the device clock is set (a larger one means something else is wrong). */
+#ifndef PE_MAX_CLOCK_OFFSET
+#define PE_MAX_CLOCK_OFFSET (24 * 3600)
+#endif
 
 #ifndef PE_MAX_HOST
 #define PE_MAX_HOST 96 /**< longest endpoint host name */
@@ -113,6 +133,12 @@ typedef struct {
     uint16_t port_number;
     uint32_t connect_timeout_ms;
     uint32_t io_timeout_ms;
+    uint32_t retry_base_ms;
+    uint32_t retry_cap_ms;
+    uint8_t max_attempts;
+    bool resend_unknown_outcome;
+    bool learn_time;
+    int64_t clock_offset; /* service time minus device time, seconds */
 } pe_client_t;
 
 /**

@@ -68,6 +68,11 @@ typedef enum {
     /** The device does not know the time (the port's clock is unset), so
      *  no request can be signed. */
     PE_ERR_NO_CLOCK,
+    /** The request went out completely but no answer came back, and it is
+     *  not one that may be sent twice (a POST such as SendEmail): it may or
+     *  may not have been carried out. Not resent unless the configuration
+     *  says so (pe_config_t.resend_unknown_outcome). */
+    PE_ERR_OUTCOME_UNKNOWN,
     PE_STATUS_COUNT_ /* not a status; keeps pe_strerror's table honest */
 } pe_status_t;
 

@@ -34,6 +34,13 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
                                 size_t cap, size_t *needed);
 
 /**
+ * Reads an HTTP date in the IMF-fixdate form every server sends ("Sun, 06
+ * Nov 1994 08:49:37 GMT") as seconds since the epoch. PE_ERR_INVALID_ARGUMENT
+ * for any other form or a year before 1970.
+ */
+pe_status_t pe_http_date_parse(const char *text, int64_t *seconds);
+
+/**
  * An HTTP/1.1 response, parsed incrementally inside one caller buffer.
  *
  * The caller receives bytes straight into the space the parser offers

@@ -12,6 +12,9 @@
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000u
 #define DEFAULT_IO_TIMEOUT_MS 15000u
+#define DEFAULT_ATTEMPTS 3u
+#define DEFAULT_RETRY_BASE_MS 100u
+#define DEFAULT_RETRY_CAP_MS 20000u
 
 #define PE_EC_NAME_(id, text) text,
 static const char *const error_code_names[] = {
@@ -113,6 +116,11 @@ pe_status_t pe_client_init(pe_client_t *c, const pe_config_t *cfg, void *work,
                                                     : DEFAULT_CONNECT_TIMEOUT_MS;
     c->io_timeout_ms =
         cfg->io_timeout_ms ? cfg->io_timeout_ms : DEFAULT_IO_TIMEOUT_MS;
+    c->max_attempts = cfg->max_attempts ? cfg->max_attempts : DEFAULT_ATTEMPTS;
+    c->retry_base_ms = cfg->retry_base_ms ? cfg->retry_base_ms : DEFAULT_RETRY_BASE_MS;
+    c->retry_cap_ms = cfg->retry_cap_ms ? cfg->retry_cap_ms : DEFAULT_RETRY_CAP_MS;
+    c->resend_unknown_outcome = cfg->resend_unknown_outcome;
+    c->learn_time = cfg->learn_time_from_service;
     return PE_OK;
 }
 
@@ -174,18 +182,25 @@ static pe_error_code_t code_of(const char *text)
     return PE_EC_UNKNOWN;
 }
 
+/* Bytes of the work buffer the response uses (its body NUL included);
+ * the decoder's arena follows. */
+static size_t response_end(const pe_client_t *c, const pe_http_response_t *resp)
+{
+    return (size_t)(resp->body - c->work) + resp->body_len + 1;
+}
+
 /* Fills err from an error response; views into the work buffer. */
-static void parse_error(const pe_http_response_t *resp, char *arena,
-                        size_t arena_cap, pe_error_t *err)
+static void parse_error(pe_client_t *c, const pe_http_response_t *resp,
+                        pe_error_t *err)
 {
     error_body_t body;
     char *code = NULL;
-    size_t needed;
+    size_t needed, end = response_end(c, resp);
     memset(&body, 0, sizeof body);
     if (resp->body_len > 0 &&
         pe_json_decode(&error_body_shape, (char *)(uintptr_t)resp->body,
-                       resp->body_len, &body, arena, arena_cap, &needed,
-                       NULL) != PE_OK) {
+                       resp->body_len, &body, c->work + end, c->work_size - end,
+                       &needed, NULL) != PE_OK) {
         memset(&body, 0, sizeof body); /* not JSON: keep what headers say */
     }
     if (resp->error_type) {
@@ -295,61 +310,147 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
     return read_response(c, resp, &at->got_any);
 }
 
-pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
-                           const void *input, void *output, pe_error_t *err)
+/* Whether a service error is worth another attempt. */
+static bool retryable(uint16_t http_status, pe_error_code_t code)
 {
-    pe_error_t local;
-    pe_http_response_t resp;
-    attempt_t at;
-    int64_t now;
+    return http_status == 429 || http_status == 500 || http_status == 502 ||
+           http_status == 503 || http_status == 504 ||
+           code == PE_EC_TOO_MANY_REQUESTS || code == PE_EC_THROTTLING;
+}
+
+/* Whether the service refused the request's time (expired or skewed). */
+static bool clock_refused(const pe_error_t *err)
+{
+    const char *m = err->message;
+    if (err->code == PE_EC_REQUEST_EXPIRED ||
+        (err->code_text && strcmp(err->code_text, "RequestTimeTooSkewed") == 0)) {
+        return true;
+    }
+    return (err->code == PE_EC_INVALID_SIGNATURE ||
+            err->code == PE_EC_SIGNATURE_DOES_NOT_MATCH) &&
+           m && strstr(m, "Signature expired") != NULL;
+}
+
+/* Capped exponential backoff with full jitter, or Retry-After when the
+ * service names a wait (within the cap). */
+static void back_off(pe_client_t *c, unsigned attempt, int64_t retry_after)
+{
+    uint32_t ceiling = c->retry_base_ms, r = 0, delay;
+    for (unsigned i = 1; i < attempt && ceiling < c->retry_cap_ms; i++) {
+        ceiling = ceiling > c->retry_cap_ms / 2u ? c->retry_cap_ms : ceiling * 2u;
+    }
+    if (ceiling > c->retry_cap_ms) {
+        ceiling = c->retry_cap_ms;
+    }
+    if (c->port->random(c->port->ctx, (uint8_t *)&r, sizeof r) != PE_OK) {
+        r = ceiling / 2u;
+    }
+    delay = r % (ceiling + 1u);
+    if (retry_after >= 0) {
+        uint64_t ms = (uint64_t)retry_after * 1000u;
+        delay = ms > c->retry_cap_ms ? c->retry_cap_ms : (uint32_t)ms;
+    }
+    if (delay > 0) {
+        c->port->sleep_ms(c->port->ctx, delay);
+    }
+}
+
+/* Takes the service's time from the response's Date header; false when
+ * there is none or the offset is beyond belief for a set clock. */
+static bool learn_offset(pe_client_t *c, const pe_http_response_t *resp,
+                         int64_t device_now)
+{
+    int64_t server, offset;
+    if (!resp->date || pe_http_date_parse(resp->date, &server) != PE_OK) {
+        return false;
+    }
+    offset = server - device_now;
+    if (device_now >= PE_MIN_PLAUSIBLE_TIME &&
+        (offset > PE_MAX_CLOCK_OFFSET || offset < -PE_MAX_CLOCK_OFFSET)) {
+        return false;
+    }
+    c->clock_offset = offset;
+    return true;
+}
+
+/* Decodes a 2xx body into the output struct. */
+static pe_status_t parse_output(pe_client_t *c, const pe_operation_t *op,
+                                const pe_http_response_t *resp, void *output,
+                                pe_error_t *err)
+{
+    size_t used = response_end(c, resp), needed = 0;
     pe_status_t st;
-
-    if (!err) {
-        err = &local;
-    }
-    memset(err, 0, sizeof *err);
-    if (!c || !c->work || !op || !input || !output) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    memset(output, 0, op->output->size);
-    now = c->port->time_utc(c->port->ctx);
-    if (now < PE_MIN_PLAUSIBLE_TIME) {
-        return PE_ERR_NO_CLOCK;
-    }
-
-    st = exchange(c, op, input, now, &resp, err, &at);
-    /* A kept-alive connection the server had closed meanwhile: nothing
-     * came back. Send once more on a new connection when the request did
-     * not get out, or when repeating it is harmless (a POST that went out
-     * may have been carried out: SendEmail must not send twice). */
-    if ((st == PE_ERR_CLOSED || st == PE_ERR_IO) && at.reused && !at.got_any &&
-        (!at.sent || strcmp(op->method, "POST") != 0)) {
-        pe_tls_close(c->tls);
-        st = exchange(c, op, input, now, &resp, err, &at);
-    }
-    if (st != PE_OK) {
-        return st;
-    }
-
-    err->http_status = resp.status;
-    err->request_id = resp.request_id;
-    /* what follows the body is the decoder's arena */
-    size_t used = (size_t)(resp.body - c->work) + resp.body_len + 1;
-    char *arena = c->work + used;
-    size_t arena_cap = c->work_size - used, needed = 0;
-    if (resp.status < 200 || resp.status > 299) {
-        parse_error(&resp, arena, arena_cap, err);
-        return PE_ERR_SERVICE;
-    }
-    if (resp.body_len == 0 || op->output->count == 0) {
+    if (resp->body_len == 0 || op->output->count == 0) {
         return PE_OK;
     }
-    st = pe_json_decode(op->output, (char *)(uintptr_t)resp.body, resp.body_len,
-                        output, arena, arena_cap, &needed, &err->diag);
+    st = pe_json_decode(op->output, (char *)(uintptr_t)resp->body,
+                        resp->body_len, output, c->work + used,
+                        c->work_size - used, &needed, &err->diag);
     if (st == PE_ERR_BUFFER_TOO_SMALL) {
         err->needed = used + needed;
     } else if (st == PE_ERR_JSON) {
         st = PE_ERR_MALFORMED_RESPONSE;
     }
     return st;
+}
+
+pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
+                           const void *input, void *output, pe_error_t *err)
+{
+    pe_error_t local;
+    pe_http_response_t resp;
+    attempt_t at;
+    pe_status_t st;
+    bool clock_retried = false;
+    bool repeatable;
+
+    if (!err) {
+        err = &local;
+    }
+    if (!c || !c->work || !op || !input || !output) {
+        memset(err, 0, sizeof *err);
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    repeatable = strcmp(op->method, "POST") != 0 || c->resend_unknown_outcome;
+    for (unsigned attempt = 1;; attempt++) {
+        int64_t device_now = c->port->time_utc(c->port->ctx);
+        bool again;
+        memset(err, 0, sizeof *err);
+        memset(output, 0, op->output->size);
+        if (device_now < PE_MIN_PLAUSIBLE_TIME && !c->learn_time) {
+            return PE_ERR_NO_CLOCK;
+        }
+        st = exchange(c, op, input, device_now + c->clock_offset, &resp, err,
+                      &at);
+        if (st == PE_OK) {
+            err->http_status = resp.status;
+            err->request_id = resp.request_id;
+            if (resp.status >= 200 && resp.status <= 299) {
+                return parse_output(c, op, &resp, output, err);
+            }
+            parse_error(c, &resp, err);
+            /* a refused clock: take the service's and sign again, once */
+            if (clock_refused(err) && !clock_retried &&
+                learn_offset(c, &resp, device_now)) {
+                clock_retried = true;
+                attempt--; /* not a failure of the service */
+                continue;
+            }
+            st = PE_ERR_SERVICE;
+            again = retryable(resp.status, err->code);
+        } else if (st == PE_ERR_CERT_VERIFY || st == PE_ERR_INVALID_ARGUMENT ||
+                   st == PE_ERR_INVALID_UTF8 || st == PE_ERR_BUFFER_TOO_SMALL ||
+                   st == PE_ERR_UNSUPPORTED || st == PE_ERR_CRYPTO) {
+            return st; /* no attempt will do better */
+        } else if (!at.sent || repeatable) {
+            again = true;
+        } else {
+            /* it went out and no answer came: it may have been done */
+            return PE_ERR_OUTCOME_UNKNOWN;
+        }
+        if (!again || attempt >= c->max_attempts) {
+            return st;
+        }
+        back_off(c, attempt, st == PE_ERR_SERVICE ? resp.retry_after : -1);
+    }
 }

@@ -115,3 +115,47 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
     buf[auth_off + auth_len] = '\r';
     return st;
 }
+
+/* Reads exactly n decimal digits. */
+static bool digits(const char *s, unsigned n, uint32_t *v)
+{
+    *v = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        *v = *v * 10u + (uint32_t)(s[i] - '0');
+    }
+    return true;
+}
+
+pe_status_t pe_http_date_parse(const char *text, int64_t *seconds)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    uint32_t day, year, hour, min, sec, month = 0, y, doy, days;
+    const char *s = text;
+    /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+    if (!text || !seconds || strlen(text) != 29 || s[3] != ',' ||
+        s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+        s[19] != ':' || s[22] != ':' || strcmp(s + 25, " GMT") != 0 ||
+        !digits(s + 5, 2, &day) || !digits(s + 12, 4, &year) ||
+        !digits(s + 17, 2, &hour) || !digits(s + 20, 2, &min) ||
+        !digits(s + 23, 2, &sec)) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    while (month < 12 && memcmp(months + 3 * month, s + 8, 3) != 0) {
+        month++;
+    }
+    if (month == 12 || year < 1970 || day < 1 || day > 31 || hour > 23 ||
+        min > 59 || sec > 60) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    month++;
+    /* days since 1970-01-01 from the civil date (Howard Hinnant's
+     * days-from-civil method, counting years from March) */
+    y = year - (month <= 2);
+    doy = (153u * (month > 2 ? month - 3 : month + 9) + 2u) / 5u + day - 1u;
+    days = y * 365u + y / 4u - y / 100u + y / 400u + doy - 719468u;
+    *seconds = (int64_t)days * 86400 + (int64_t)(hour * 3600u + min * 60u + sec);
+    return PE_OK;
+}

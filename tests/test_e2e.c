@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WORK_SIZE (16u * 1024u)
@@ -29,15 +30,30 @@ typedef struct {
     pe_posix_port_t posix; /* first: the port's ctx points here */
     pe_port_t port;
     unsigned connects;
+    unsigned sleeps;   /* backoff waits the client asked for */
+    bool clock_unset;  /* time_utc reports 1970, as a board without RTC */
 } counted_port_t;
 
 static pe_status_t (*posix_connect)(void *, const char *, uint16_t, uint32_t);
+static int64_t (*posix_time)(void *);
+static void (*posix_sleep)(void *, uint32_t);
 
 static pe_status_t counting_connect(void *ctx, const char *host, uint16_t port,
                                     uint32_t timeout_ms)
 {
     ((counted_port_t *)ctx)->connects++;
     return posix_connect(ctx, host, port, timeout_ms);
+}
+
+static int64_t maybe_unset_time(void *ctx)
+{
+    return ((counted_port_t *)ctx)->clock_unset ? 1000 : posix_time(ctx);
+}
+
+static void counting_sleep(void *ctx, uint32_t ms)
+{
+    ((counted_port_t *)ctx)->sleeps++;
+    posix_sleep(ctx, ms);
 }
 
 /* A client with everything it needs: port, TLS storage, work buffer
@@ -55,6 +71,8 @@ typedef struct {
     const unsigned char *ca;
     size_t ca_len;
     uint32_t io_timeout_ms;
+    bool resend_unknown_outcome;
+    bool learn_time_from_service;
 } endpoint_t;
 
 static pe_status_t conn_open(conn_t *k, const endpoint_t *ep, size_t work_size)
@@ -63,6 +81,10 @@ static pe_status_t conn_open(conn_t *k, const endpoint_t *ep, size_t work_size)
     pe_posix_port_init(&k->port.posix, &k->port.port);
     posix_connect = k->port.port.connect;
     k->port.port.connect = counting_connect;
+    posix_time = k->port.port.time_utc;
+    k->port.port.time_utc = maybe_unset_time;
+    posix_sleep = k->port.port.sleep_ms;
+    k->port.port.sleep_ms = counting_sleep;
     pe_config_t cfg = {
         .region = "us-east-1",
         .endpoint_host = ep->host,
@@ -75,6 +97,8 @@ static pe_status_t conn_open(conn_t *k, const endpoint_t *ep, size_t work_size)
         .ca_len = ep->ca_len,
         .connect_timeout_ms = 3000,
         .io_timeout_ms = ep->io_timeout_ms ? ep->io_timeout_ms : 10000,
+        .resend_unknown_outcome = ep->resend_unknown_outcome,
+        .learn_time_from_service = ep->learn_time_from_service,
     };
     k->work = malloc(work_size);
     return pe_client_init(&k->client, &cfg, k->work, work_size);
@@ -515,8 +539,9 @@ typedef struct {
 
 static const envelope_t to_ops_env = {"sender@example.com", to_ops, 1, NULL};
 
-static pe_status_t send_simple(const envelope_t *env, const char *subject,
-                               pe_send_email_output_t *out)
+static pe_status_t send_simple_on(pe_client_t *client, const envelope_t *env,
+                                  const char *subject,
+                                  pe_send_email_output_t *out)
 {
     pe_content_t subj = {subject, "UTF-8"};
     pe_content_t text = {"Pressure fell below 1.2 bar.\n\xE2\x80\x94 pump 3",
@@ -529,7 +554,14 @@ static pe_status_t send_simple(const envelope_t *env, const char *subject,
     pe_message_tag_t tags[] = {{"campaign", "pump-3"}};
     pe_send_email_input_t in = {env->from, &dest, {NULL, 0}, NULL, &content,
                                 {tags, 1}, env->config_set};
-    return API(send_email, &in, out);
+    mark(&pe_op_send_email);
+    return pe_send_email(client, &in, out, &err);
+}
+
+static pe_status_t send_simple(const envelope_t *env, const char *subject,
+                               pe_send_email_output_t *out)
+{
+    return send_simple_on(C, env, subject, out);
 }
 
 /* Raw MIME with bytes that are not text: NUL and 0xFF in the body. */
@@ -1051,10 +1083,15 @@ static void test_faults(void)
     pe_get_account_input_t none_in = {0};
     unsigned before = main_conn.port.connects;
 
+    /* an error on every attempt: three attempts, then the error */
     for (size_t i = 0; i < ARRAY_LEN(errors); i++) {
-        EXPECT_OK(pe_sim_fault(C, errors[i].kind, 1, 0));
+        unsigned sleeps = main_conn.port.sleeps;
+        EXPECT_OK(pe_sim_fault(C, errors[i].kind, 3, 0));
         EXPECT_SERVICE(API(get_account, &none_in, &a), errors[i].code,
                        errors[i].http);
+        CHECK(main_conn.port.sleeps == sleeps + 2,
+              "%s: %u backoff waits, expected 2", errors[i].kind,
+              main_conn.port.sleeps - sleeps);
     }
     /* chunked transfer coding with extensions and a trailer */
     EXPECT_OK(pe_sim_fault(C, "chunked", 1, 0));
@@ -1070,25 +1107,114 @@ static void test_faults(void)
     CHECK(main_conn.port.connects == before + 1,
           "close-after: %u connects, expected 1", main_conn.port.connects - before);
 
-    /* half an answer: this call fails, the next one reconnects */
+    /* half an answer to a GET: asked again on a new connection */
     EXPECT_OK(pe_sim_fault(C, "close-mid", 1, 0));
-    EXPECT_STATUS(API(get_account, &none_in, &a), PE_ERR_CLOSED);
     check_account(5.0, PE_TRUE, PE_FALSE, PE_TRUE);
     CHECK(main_conn.port.connects == before + 2,
           "close-mid: %u connects, expected 2", main_conn.port.connects - before);
+    /* half an answer every time: the attempts run out */
+    EXPECT_OK(pe_sim_fault(C, "close-mid", 3, 0));
+    EXPECT_STATUS(API(get_account, &none_in, &a), PE_ERR_CLOSED);
 
     /* no answer at all to a GET on a kept-alive connection: sent again */
     EXPECT_OK(pe_sim_fault(C, "drop", 1, 0));
     check_account(5.0, PE_TRUE, PE_FALSE, PE_TRUE);
 
-    /* no answer to a SendEmail: carried out, not repeated */
+    /* no answer to a SendEmail: carried out, not repeated, and the caller
+     * is told the outcome is unknown */
     unsigned messages = outbox_count();
     pe_send_email_output_t sent;
     EXPECT_OK(pe_sim_fault(C, "drop", 1, 0));
-    EXPECT_STATUS(send_simple(&to_ops_env, "dropped", &sent), PE_ERR_CLOSED);
+    EXPECT_STATUS(send_simple(&to_ops_env, "dropped", &sent),
+                  PE_ERR_OUTCOME_UNKNOWN);
     CHECK(outbox_count() == messages + 1, "dropped SendEmail: %u messages",
           outbox_count() - messages);
     check_account(7.0, PE_TRUE, PE_FALSE, PE_TRUE);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Retries, the lost-answer rule and the clock, each on a client of its
+ * own (so the main client's connection count is not disturbed). */
+static void test_retries(void)
+{
+    conn_t k;
+    pe_get_account_output_t a;
+    pe_send_email_output_t sent;
+    endpoint_t ep = sim_ep;
+    double t0;
+
+    /* a throttling burst: Retry-After honoured, then success */
+    if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
+        EXPECT_OK(pe_sim_throttle(&k.client, 2, 1));
+        t0 = now_s();
+        EXPECT_OK(pe_get_account(&k.client, &(pe_get_account_input_t){0}, &a,
+                                 &err));
+        CHECK(now_s() - t0 >= 1.9, "two Retry-After waits of 1 s: %.2f s",
+              now_s() - t0);
+        CHECK(k.port.sleeps == 2, "throttled twice: %u waits", k.port.sleeps);
+        /* 503 twice: full-jitter backoff (base 100 ms), then success */
+        EXPECT_OK(pe_sim_fault(&k.client, "503", 2, 0));
+        t0 = now_s();
+        EXPECT_OK(pe_get_account(&k.client, &(pe_get_account_input_t){0}, &a,
+                                 &err));
+        CHECK(now_s() - t0 < 5.0, "503 twice: backoff stays short (%.2f s)",
+              now_s() - t0);
+        CHECK(k.port.sleeps == 4, "503 twice: %u waits in all", k.port.sleeps);
+    }
+    conn_close(&k);
+
+    /* a lost SendEmail answer, with resending allowed: sent twice */
+    ep.resend_unknown_outcome = true;
+    if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
+        unsigned messages = outbox_count();
+        EXPECT_OK(pe_sim_fault(&k.client, "drop", 1, 0));
+        EXPECT_OK(send_simple_on(&k.client, &to_ops_env, "resent", &sent));
+        CHECK(outbox_count() == messages + 2,
+              "lost answer resent on request: %u messages",
+              outbox_count() - messages);
+    }
+    conn_close(&k);
+
+    /* the service's clock 15 minutes ahead: one refusal, the client takes
+     * the offset from Date, signs again and keeps the offset */
+    ep = sim_ep;
+    if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
+        EXPECT_OK(pe_sim_clock(&k.client, 900));
+        EXPECT_OK(pe_get_account(&k.client, &(pe_get_account_input_t){0}, &a,
+                                 &err));
+        CHECK(k.client.clock_offset >= 895 && k.client.clock_offset <= 905,
+              "clock offset learnt: %lld s", (long long)k.client.clock_offset);
+        EXPECT_OK(pe_get_account(&k.client, &(pe_get_account_input_t){0}, &a,
+                                 &err));
+        CHECK(k.port.sleeps == 0, "a clock retry needs no backoff");
+        EXPECT_OK(pe_sim_clock(&k.client, 0));
+    }
+    conn_close(&k);
+
+    /* a device that does not know the time */
+    if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
+        k.port.clock_unset = true;
+        EXPECT_STATUS(pe_get_account(&k.client, &(pe_get_account_input_t){0},
+                                     &a, &err),
+                      PE_ERR_NO_CLOCK);
+    }
+    conn_close(&k);
+    ep.learn_time_from_service = true;
+    if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
+        k.port.clock_unset = true;
+        EXPECT_OK(pe_get_account(&k.client, &(pe_get_account_input_t){0}, &a,
+                                 &err));
+        CHECK(k.client.clock_offset > PE_MIN_PLAUSIBLE_TIME,
+              "time learnt from the service: offset %lld s",
+              (long long)k.client.clock_offset);
+    }
+    conn_close(&k);
 }
 
 static void expect_transport(const char *what, const endpoint_t *ep,
@@ -1153,7 +1279,7 @@ static void test_tls(void)
     ep = sim_ep;
     ep.io_timeout_ms = 1000; /* the handshake too: room for valgrind */
     if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
-        EXPECT_OK(pe_sim_fault(C, "delay", 1, 2500));
+        EXPECT_OK(pe_sim_fault(C, "delay", 3, 2500)); /* every attempt */
         EXPECT_STATUS(pe_get_account(&k.client, &(pe_get_account_input_t){0},
                                      &a, &err),
                       PE_ERR_TIMEOUT);
@@ -1253,7 +1379,7 @@ int main(void)
     }
     ca = pe_posix_read_file(sim.ca_path, &ca_len);
     CHECK(ca != NULL, "cannot read the service's CA %s", sim.ca_path);
-    sim_ep = (endpoint_t){sim.host, sim.port, ca, ca_len, 0};
+    sim_ep = (endpoint_t){sim.host, sim.port, ca, ca_len, 0, false, false};
     if (ca && EXPECT_OK(conn_open(&main_conn, &sim_ep, WORK_SIZE))) {
         test_identities();
         test_dedicated_ips();
@@ -1263,6 +1389,7 @@ int main(void)
               "every call so far on one kept-alive connection: %u connects",
               main_conn.port.connects);
         test_faults();
+        test_retries();
         test_tls();
         test_small_buffers();
         test_delete_identities();

@@ -302,14 +302,16 @@ typedef struct {
     const char *kind;
     pe_opt_int_t count;
     pe_opt_int_t ms;
+    pe_opt_int_t retry_after;
 } fault_input_t;
 
 static const pe_member_t fault_members[] = {
     {"kind", offsetof(fault_input_t, kind), PE_T_STRING, PE_M_REQUIRED, NULL},
     {"count", offsetof(fault_input_t, count), PE_T_INT, 0, NULL},
     {"ms", offsetof(fault_input_t, ms), PE_T_INT, 0, NULL},
+    {"retry_after", offsetof(fault_input_t, retry_after), PE_T_INT, 0, NULL},
 };
-static const pe_shape_t fault_shape = {fault_members, 3,
+static const pe_shape_t fault_shape = {fault_members, 4,
                                        sizeof(fault_input_t)};
 static const pe_operation_t fault_op = {"SimFault", "POST", "/_sim/faults",
                                         &fault_shape, &no_output};
@@ -363,8 +365,31 @@ static pe_status_t control(pe_client_t *c, const pe_operation_t *op,
 pe_status_t pe_sim_fault(pe_client_t *c, const char *kind, int64_t count,
                          int64_t ms)
 {
-    fault_input_t in = {kind, {true, count}, {ms > 0, ms}};
+    fault_input_t in = {kind, {true, count}, {ms > 0, ms}, {false, 0}};
     return control(c, &fault_op, &in);
+}
+
+pe_status_t pe_sim_throttle(pe_client_t *c, int64_t count, int64_t retry_after)
+{
+    fault_input_t in = {"429", {true, count}, {false, 0}, {true, retry_after}};
+    return control(c, &fault_op, &in);
+}
+
+typedef struct {
+    pe_opt_int_t skew;
+} clock_input_t;
+
+static const pe_member_t clock_members[] = {
+    {"skew", offsetof(clock_input_t, skew), PE_T_INT, PE_M_REQUIRED, NULL},
+};
+static const pe_shape_t clock_shape = {clock_members, 1, sizeof(clock_input_t)};
+static const pe_operation_t clock_op = {"SimClock", "POST", "/_sim/clock",
+                                        &clock_shape, &no_output};
+
+pe_status_t pe_sim_clock(pe_client_t *c, int64_t skew_seconds)
+{
+    clock_input_t in = {{true, skew_seconds}};
+    return control(c, &clock_op, &in);
 }
 
 pe_status_t pe_sim_verify(pe_client_t *c, const char *identity,

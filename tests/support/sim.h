@@ -63,6 +63,13 @@ unsigned char *pe_sim_outbox_file(const pe_sim_t *sim, const char *name,
 pe_status_t pe_sim_fault(pe_client_t *c, const char *kind, int64_t count,
                          int64_t ms);
 
+/* The next `count` API requests get 429 TooManyRequestsException with
+ * Retry-After: retry_after (seconds). */
+pe_status_t pe_sim_throttle(pe_client_t *c, int64_t count, int64_t retry_after);
+
+/* Runs the service's clock skew_seconds off the true time (0: true). */
+pe_status_t pe_sim_clock(pe_client_t *c, int64_t skew_seconds);
+
 /* Marks an identity verified ("SUCCESS") or failed ("FAILED"). */
 pe_status_t pe_sim_verify(pe_client_t *c, const char *identity,
                           const char *status);
