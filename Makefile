@@ -84,7 +84,7 @@ $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 # Examples: public headers and the POSIX port only.
-$(CLI): $(CLI_SRC) $(LIB) $(PORT_POSIX_SRC)
+$(CLI): $(CLI_SRC) $(wildcard examples/cli/*.h) $(LIB) $(PORT_POSIX_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iport/posix $(CLI_SRC) $(PORT_POSIX_SRC) $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 

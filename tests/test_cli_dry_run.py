@@ -277,9 +277,9 @@ def main():
         rc, out, err = run(['--dry-run'] + args)
         check(rc == 252 and needle in err and out == b'',
               'usage error exits 252: %s' % what, '(exit %d, stderr %r)' % (rc, err))
-    rc, out, err = run(['get-account'])
-    check(rc == 252 and 'only --dry-run' in err,
-          'without --dry-run: exit 252, says only --dry-run is available',
+    rc, out, err = run(['--endpoint-url', 'https://127.0.0.1:1', 'get-account'])
+    check(rc == 255 and 'connection refused' in err and out == b'',
+          'without --dry-run it sends: unreachable endpoint exits 255',
           '(exit %d, %r)' % (rc, err))
     rc, out, err = run(['--dry-run', 'get-account'],
                        env_extra={'AWS_ACCESS_KEY_ID': None})
