@@ -161,12 +161,23 @@ static bool parse_number(const char *s, size_t n, bool allow_fraction,
         return false;
     }
     if (allow_fraction) {
+        /* Powers of ten up to 1e22 are exact doubles: with a mantissa
+         * below 2^53 one multiplication or division rounds correctly
+         * (Clinger's fast path). Beyond it, repeated scaling is close. */
+        static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
+                                       1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+                                       1e18, 1e19, 1e20, 1e21, 1e22};
         double v = (double)mant;
-        for (; exp10 > 0; exp10--) {
-            v *= 10.0;
-        }
-        for (; exp10 < 0; exp10++) {
-            v /= 10.0;
+        if (mant < ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
+            v = exp10 >= 0 ? v * pow10[exp10] : v / pow10[-exp10];
+        } else {
+            for (; exp10 > 0; exp10--) {
+                v *= 10.0;
+            }
+            for (; exp10 < 0; exp10++) {
+                v /= 10.0;
+            }
         }
         *dp = neg ? -v : v;
         return true;

@@ -147,6 +147,25 @@ static void test_numbers(void)
           "negative fraction");
     CHECK(acct.sending_enabled == PE_TRUE && acct.production_access_enabled == PE_FALSE,
           "booleans");
+    /* decimal text to the nearest double, as strtod would give */
+    static const struct {
+        const char *text;
+        double want;
+    } doubles[] = {{"1e-07", 1e-07},     {"0.1", 0.1},
+                   {"123.456", 123.456}, {"5e-324", 5e-324},
+                   {"1e22", 1e22},       {"-2.5E+3", -2500.0},
+                   {"9007199254740991", 9007199254740991.0}};
+    for (size_t i = 0; i < sizeof doubles / sizeof doubles[0]; i++) {
+        char json[96];
+        pe_get_account_output_t q;
+        snprintf(json, sizeof json, "{\"SendQuota\":{\"MaxSendRate\":%s}}",
+                 doubles[i].text);
+        pe_status_t st = decode(pe_op_get_account.output, json, text,
+                                sizeof text, &q, &diag);
+        CHECK(st == PE_OK && q.send_quota &&
+                  q.send_quota->max_send_rate.value == doubles[i].want,
+              "double %s decoded exactly", doubles[i].text);
+    }
     CHECK(acct.dedicated_ip_auto_warmup_enabled == PE_UNSET, "absent boolean");
     CHECK_EQ_STR(acct.enforcement_status, "HEALTHY");
 
