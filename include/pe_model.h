@@ -93,6 +93,11 @@ typedef struct {
     const pe_shape_t *output;
 } pe_operation_t;
 
+/** Bytes one item of a list whose elements `elem` describes takes in the
+ *  items array: a struct's size for structs (items are stored inline), the
+ *  C size of the member type otherwise (a pointer for strings). */
+size_t pe_item_size(const pe_member_t *elem);
+
 /** Every operation, NULL-terminated (links all tables: CLI and tools). */
 extern const pe_operation_t *const pe_operations[];
 

@@ -159,9 +159,7 @@ static pe_status_t write_value(builder_t *b, const pe_member_t *m,
     case PE_T_LIST: {
         pe_list_t list;
         const pe_member_t *elem = (const pe_member_t *)m->ref;
-        size_t size = elem->type == PE_T_STRUCT
-                          ? ((const pe_shape_t *)elem->ref)->size
-                          : sizeof(const char *);
+        size_t size = pe_item_size(elem);
         memcpy(&list, field, sizeof list);
         pe_jw_array_begin(&b->w);
         for (size_t i = 0; i < list.count; i++) {

@@ -98,3 +98,25 @@ const pe_operation_t *pe_operation_find(const char *name)
     }
     return NULL;
 }
+
+size_t pe_item_size(const pe_member_t *elem)
+{
+    switch (elem->type) {
+    case PE_T_STRUCT:
+        return ((const pe_shape_t *)elem->ref)->size;
+    case PE_T_BLOB:
+        return sizeof(pe_bytes_t);
+    case PE_T_BOOL:
+        return sizeof(pe_bool_t);
+    case PE_T_INT:
+        return sizeof(pe_opt_int_t);
+    case PE_T_DOUBLE:
+        return sizeof(pe_opt_double_t);
+    case PE_T_TIME:
+        return sizeof(pe_opt_time_t);
+    case PE_T_LIST:
+        return sizeof(pe_list_t);
+    default:
+        return sizeof(const char *);
+    }
+}

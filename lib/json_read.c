@@ -300,9 +300,7 @@ static int decode_value(decoder_t *d, const pe_member_t *m, int i,
     }
     case PE_T_LIST: {
         const pe_member_t *elem = (const pe_member_t *)m->ref;
-        size_t size = elem->type == PE_T_STRUCT
-                          ? ((const pe_shape_t *)elem->ref)->size
-                          : sizeof(const char *);
+        size_t size = pe_item_size(elem);
         size_t count = (size_t)t->size;
         unsigned char *items;
         if (t->type != JSMN_ARRAY) {

@@ -21,32 +21,6 @@ typedef struct {
     unsigned indent; /* current depth */
 } out_t;
 
-/* Bytes one value of a member's type takes in its C struct (list items
- * are laid out this way); inline structs take their shape's size. */
-static size_t c_size(const pe_member_t *m)
-{
-    switch (m->type) {
-    case PE_T_STRING:
-        return sizeof(const char *);
-    case PE_T_BLOB:
-        return sizeof(pe_bytes_t);
-    case PE_T_BOOL:
-        return sizeof(pe_bool_t);
-    case PE_T_INT:
-        return sizeof(pe_opt_int_t);
-    case PE_T_DOUBLE:
-        return sizeof(pe_opt_double_t);
-    case PE_T_TIME:
-        return sizeof(pe_opt_time_t);
-    case PE_T_STRUCT:
-        return ((const pe_shape_t *)m->ref)->size;
-    case PE_T_LIST:
-        return sizeof(pe_list_t);
-    default:
-        return 0;
-    }
-}
-
 /* A member's value as it is stored in its struct. */
 typedef union {
     const void *ptr; /* strings and structs */
@@ -63,7 +37,7 @@ typedef union {
 static bool load(const pe_member_t *m, const unsigned char *field,
                  bool inline_struct, value_t *v)
 {
-    size_t n = m->type == PE_T_STRUCT ? sizeof v->ptr : c_size(m);
+    size_t n = m->type == PE_T_STRUCT ? sizeof v->ptr : pe_item_size(m);
     if (n == 0 || n > sizeof *v) {
         return false;
     }
@@ -292,7 +266,7 @@ static void put_value(out_t *o, const pe_member_t *m,
 /* A list: its items are stored one after the other in their C form. */
 static void put_list(out_t *o, const pe_member_t *elem, const pe_list_t *list)
 {
-    size_t stride = c_size(elem);
+    size_t stride = pe_item_size(elem);
     if (list->count == 0) {
         fputs("[]", o->f);
         return;
