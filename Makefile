@@ -150,4 +150,7 @@ install: $(LIB)
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/san $(B)/tests -type f -name '*.d' 2>/dev/null)
+
+# mbedTLS 3.6 LTS from Debian's trixie source package (make mbedtls36-host)
+include mk/mbedtls36.mk

@@ -16,6 +16,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "== starting the local Pinpoint Email service (tests/sim)"
+: >"$dir/sim.out"
 tests/sim/run --auto-verify --outbox "$dir/outbox" --lifetime 300 \
     >"$dir/sim.out" 2>"$dir/sim.err" &
 pid=$!
