@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -342,6 +343,36 @@ static pe_status_t connect_one(pe_posix_port_t *c, const struct addrinfo *ai,
     return PE_OK;
 }
 
+/* An IPv4 or IPv6 address literal connects without getaddrinfo() (which
+ * allocates even for literals). PE_ERR_DNS when host is not a literal. */
+static pe_status_t connect_literal(pe_posix_port_t *c, const char *host,
+                                   uint16_t port, uint64_t deadline)
+{
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+    struct addrinfo ai;
+    memset(&ai, 0, sizeof ai);
+    memset(&v4, 0, sizeof v4);
+    memset(&v6, 0, sizeof v6);
+    ai.ai_socktype = SOCK_STREAM;
+    if (inet_pton(AF_INET, host, &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(port);
+        ai.ai_family = AF_INET;
+        ai.ai_addr = (struct sockaddr *)&v4;
+        ai.ai_addrlen = (socklen_t)sizeof v4;
+    } else if (inet_pton(AF_INET6, host, &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(port);
+        ai.ai_family = AF_INET6;
+        ai.ai_addr = (struct sockaddr *)&v6;
+        ai.ai_addrlen = (socklen_t)sizeof v6;
+    } else {
+        return PE_ERR_DNS;
+    }
+    return connect_one(c, &ai, deadline);
+}
+
 static pe_status_t posix_connect(void *ctx, const char *host, uint16_t port,
                                  uint32_t timeout_ms)
 {
@@ -357,6 +388,10 @@ static pe_status_t posix_connect(void *ctx, const char *host, uint16_t port,
         return PE_ERR_INVALID_ARGUMENT;
     }
     posix_close(c); /* one connection per context */
+    st = connect_literal(c, host, port, deadline);
+    if (st != PE_ERR_DNS) {
+        return st; /* an address literal: no resolver (and no heap) */
+    }
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
