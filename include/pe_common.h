@@ -68,6 +68,10 @@ typedef enum {
     /** The device does not know the time (the port's clock is unset), so
      *  no request can be signed. */
     PE_ERR_NO_CLOCK,
+    /** mbedTLS could not allocate: its heap, or the static arena given to
+     *  MBEDTLS_MEMORY_BUFFER_ALLOC_C, is too small for the handshake or
+     *  the CA certificates. */
+    PE_ERR_TLS_NO_MEMORY,
     /** The request went out completely but no answer came back, and it is
      *  not one that may be sent twice (a POST such as SendEmail): it may or
      *  may not have been carried out. Not resent unless the configuration

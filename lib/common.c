@@ -22,6 +22,7 @@ static const char *const status_text[] = {
     "port I/O failure",
     "the service returned an error",
     "the device clock is not set",
+    "mbedTLS ran out of memory (heap or arena too small)",
     "the request was sent but its answer was lost; it may have been carried out",
 };
 

@@ -6,7 +6,10 @@
  */
 #include "pe_tls_internal.h"
 
+#include <mbedtls/bignum.h>      /* MBEDTLS_ERR_*_ALLOC_FAILED codes */
+#include <mbedtls/ecp.h>
 #include <mbedtls/net_sockets.h> /* MBEDTLS_ERR_NET_* codes only */
+#include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
@@ -145,11 +148,26 @@ static void start_clock(tls_t *t, uint32_t timeout_ms)
     t->port_error = PE_OK;
 }
 
+/* Whether an mbedTLS error (a high-level code plus a low-level one) says
+ * an allocation failed. */
+static bool alloc_failed(int ret)
+{
+    int high = (-ret) & 0xFF80, low = (-ret) & 0x7F;
+    return high == -MBEDTLS_ERR_SSL_ALLOC_FAILED ||
+           high == -MBEDTLS_ERR_X509_ALLOC_FAILED ||
+           high == -MBEDTLS_ERR_PK_ALLOC_FAILED ||
+           high == -MBEDTLS_ERR_ECP_ALLOC_FAILED ||
+           low == -MBEDTLS_ERR_MPI_ALLOC_FAILED;
+}
+
 /* The status for an mbedTLS error, preferring what the port reported. */
 static pe_status_t status_of(const tls_t *t, int ret, pe_status_t otherwise)
 {
     if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
         return PE_ERR_CERT_VERIFY;
+    }
+    if (alloc_failed(ret)) {
+        return PE_ERR_TLS_NO_MEMORY;
     }
     if (t->port_error != PE_OK) {
         return t->port_error;
@@ -188,7 +206,8 @@ pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
     ret = mbedtls_x509_crt_parse(&t->ca, ca, ca_len);
     if (ret < 0 || t->ca.version == 0) {
         pe_tls_free(tls);
-        return PE_ERR_CERT_VERIFY;
+        return ret < 0 && alloc_failed(ret) ? PE_ERR_TLS_NO_MEMORY
+                                            : PE_ERR_CERT_VERIFY;
     }
     if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
                                     MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -207,9 +226,10 @@ pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
                                  MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_curves(&t->conf, groups);
 #endif
-    if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0) {
+    ret = mbedtls_ssl_setup(&t->ssl, &t->conf); /* the record buffers */
+    if (ret != 0) {
         pe_tls_free(tls);
-        return PE_ERR_TLS_HANDSHAKE;
+        return alloc_failed(ret) ? PE_ERR_TLS_NO_MEMORY : PE_ERR_TLS_HANDSHAKE;
     }
     mbedtls_ssl_set_bio(&t->ssl, t, bio_send, NULL, bio_recv);
     return PE_OK;
@@ -278,7 +298,8 @@ pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port,
              time_left(t) > 0);
     if (ret != 0) {
         st = status_of(t, ret, PE_ERR_TLS_HANDSHAKE);
-        if (mbedtls_ssl_get_verify_result(&t->ssl) != 0) {
+        if (st != PE_ERR_TLS_NO_MEMORY &&
+            mbedtls_ssl_get_verify_result(&t->ssl) != 0) {
             st = PE_ERR_CERT_VERIFY;
         }
         pe_tls_close(tls);

@@ -262,7 +262,8 @@ if [ $smallok = 1 ]; then
     send small "$out/tls13-small-arena/no_heap"
     rc=$?
     sed 's/^/    /' "$tmp/run.out" "$tmp/run.err"
-    if [ $rc = 1 ] && ! grep -q 'heap trap' "$tmp/run.err" && grep -q '^arena: ' "$tmp/run.out"; then
+    if [ $rc = 1 ] && ! grep -q 'heap trap' "$tmp/run.err" && grep -q '^arena: ' "$tmp/run.out" \
+        && grep -q 'ran out of memory' "$tmp/run.err"; then
         ok "a 16 KiB arena fails cleanly: $(head -n 1 "$tmp/run.err")"
     else
         not_ok "a 16 KiB arena fails cleanly (exit $rc)"

@@ -19,12 +19,11 @@
  *                    NO_HEAP_CA_MAX bytes: name only the roots you need
  *                    (the whole system bundle does not fit, and parsing it
  *                    would take ~250 KB of arena)
- *   PE_CONNECT_ADDR  the IPv4/IPv6 address to connect to. The POSIX port
- *                    resolves names with getaddrinfo(), which allocates
- *                    inside libc, so this program connects to an address
- *                    itself: PE_CONNECT_ADDR, else the endpoint host when it
- *                    is an address literal (127.0.0.1 for tests/sim). The
- *                    certificate is still checked against the endpoint host.
+ * The POSIX port connects to an address literal (127.0.0.1 for tests/sim)
+ * without the resolver; a host name goes through getaddrinfo(), which
+ * allocates inside glibc, so on glibc name the endpoint by its address
+ * (the certificate is still checked against that name) or give the
+ * program a port with a resolver of its own (lwIP's has no heap).
  * At the end it prints the arena's peak use (MBEDTLS_MEMORY_DEBUG).
  */
 #ifndef _POSIX_C_SOURCE
@@ -200,89 +199,6 @@ static int read_ca(const char *path, size_t *len)
     return 0;
 }
 
-/* ------------------------------------------------------------ network */
-
-/* The POSIX port's connect resolves with getaddrinfo(), whose result list
- * glibc allocates on the heap, even for an address literal. This connect
- * takes an address and nothing else, then hands the socket to the POSIX
- * port, whose send/recv/close work on posix.fd. The socket is set up as
- * the port sets up its own (non-blocking, close-on-exec, TCP_NODELAY;
- * send uses MSG_NOSIGNAL). */
-static const char *connect_addr; /* PE_CONNECT_ADDR, or NULL */
-
-static pe_status_t connect_literal(void *ctx, const char *host, uint16_t port_number,
-                                   uint32_t timeout_ms)
-{
-    pe_posix_port_t *c = (pe_posix_port_t *)ctx;
-    const char *addr = connect_addr ? connect_addr : host;
-    struct sockaddr_in6 sa6;
-    struct sockaddr_in sa4;
-    struct sockaddr *sa;
-    socklen_t sa_len;
-    struct pollfd pfd;
-    int fd, err = 0, one = 1, fl;
-    socklen_t err_len = (socklen_t)sizeof err;
-
-    port.close(ctx);
-    memset(&sa4, 0, sizeof sa4);
-    memset(&sa6, 0, sizeof sa6);
-    if (inet_pton(AF_INET, addr, &sa4.sin_addr) == 1) {
-        sa4.sin_family = AF_INET;
-        sa4.sin_port = htons(port_number);
-        sa = (struct sockaddr *)&sa4;
-        sa_len = (socklen_t)sizeof sa4;
-    } else if (inet_pton(AF_INET6, addr, &sa6.sin6_addr) == 1) {
-        sa6.sin6_family = AF_INET6;
-        sa6.sin6_port = htons(port_number);
-        sa = (struct sockaddr *)&sa6;
-        sa_len = (socklen_t)sizeof sa6;
-    } else {
-        say(2, "no_heap: %s is not an address: set PE_CONNECT_ADDR "
-               "(resolving a name would use the heap)\n", addr);
-        return PE_ERR_DNS;
-    }
-    fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        c->last_errno = errno;
-        return PE_ERR_CONNECT;
-    }
-    fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
-        err = errno;
-    } else {
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd, sa, sa_len) != 0) {
-            if (errno != EINPROGRESS && errno != EINTR) {
-                err = errno;
-            } else {
-                pfd.fd = fd;
-                pfd.events = POLLOUT;
-                pfd.revents = 0;
-                int r;
-                do {
-                    r = poll(&pfd, 1, timeout_ms > (uint32_t)INT32_MAX
-                                          ? -1 : (int)timeout_ms);
-                } while (r < 0 && errno == EINTR);
-                if (r == 0) {
-                    (void)close(fd);
-                    c->last_errno = ETIMEDOUT;
-                    return PE_ERR_TIMEOUT;
-                }
-                if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) {
-                    err = errno;
-                }
-            }
-        }
-    }
-    if (err != 0) {
-        (void)close(fd);
-        c->last_errno = err;
-        return err == ETIMEDOUT ? PE_ERR_TIMEOUT : PE_ERR_CONNECT;
-    }
-    c->fd = fd;
-    return PE_OK;
-}
-
 /* ------------------------------------------------------------ main */
 
 static void report_arena(void)
@@ -322,13 +238,8 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    /* the platform: the POSIX port with an address-only connect */
+    /* the platform: the POSIX port (no heap for an address literal) */
     pe_posix_port_init(&posix, &port);
-    port.connect = connect_literal;
-    connect_addr = getenv("PE_CONNECT_ADDR");
-    if (connect_addr && !*connect_addr) {
-        connect_addr = NULL;
-    }
     size_t ca_len;
     if (read_ca(getenv_or("PE_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"),
                 &ca_len) != 0) {
