@@ -78,6 +78,29 @@ typedef struct {
     pe_diag_t diag;          /**< PE_ERR_INVALID_ARGUMENT: which member */
 } pe_error_t;
 
+/** Log levels. PE_LOG_LEVEL, when the library is compiled, drops every
+ *  level above it: 0 compiles logging out entirely (the default with
+ *  NDEBUG, as in firmware builds); 4 keeps the debug view, which shows the
+ *  canonical request and the string to sign of every request (session
+ *  token redacted; secrets and keys are never logged). */
+#ifndef PE_LOG_LEVEL
+#ifdef NDEBUG
+#define PE_LOG_LEVEL 0
+#else
+#define PE_LOG_LEVEL 4
+#endif
+#endif
+typedef enum {
+    PE_LOG_ERROR = 1,
+    PE_LOG_WARN = 2,
+    PE_LOG_INFO = 3,
+    PE_LOG_DEBUG = 4
+} pe_log_level_t;
+
+/** Receives one line of log (no newline, not NUL-terminated). */
+typedef void (*pe_log_fn)(void *ctx, pe_log_level_t level, const char *line,
+                          size_t len);
+
 /** Client configuration. Strings are copied or used during init only,
  *  except port, tls and ca, which must outlive the client. */
 typedef struct {
@@ -108,6 +131,10 @@ typedef struct {
      *  the service's Date header instead of failing with PE_ERR_NO_CLOCK
      *  (the first request is then refused and signed again). */
     bool learn_time_from_service;
+    /** Optional log sink, and the most detailed level it wants (0: info). */
+    pe_log_fn log;
+    void *log_ctx;
+    pe_log_level_t log_level;
 } pe_config_t;
 
 /** Largest clock offset the client accepts from the service's Date when
@@ -139,6 +166,9 @@ typedef struct {
     bool resend_unknown_outcome;
     bool learn_time;
     int64_t clock_offset; /* service time minus device time, seconds */
+    pe_log_fn log;
+    void *log_ctx;
+    pe_log_level_t log_level;
 } pe_client_t;
 
 /**

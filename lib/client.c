@@ -6,6 +6,7 @@
 #include "pe_http.h"
 #include "pe_internal.h"
 #include "pe_tls_internal.h"
+#include "sigv4_internal.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -28,6 +29,108 @@ const char *pe_error_code_name(pe_error_code_t code)
     }
     return error_code_names[code];
 }
+
+/* ---------------------------------------------------------------- log */
+
+#if PE_LOG_LEVEL > 0
+#define LOGGING(c, lvl) ((lvl) <= PE_LOG_LEVEL && (c)->log && (lvl) <= (c)->log_level)
+
+/* One log line from up to four pieces (NULL pieces are skipped; a line
+ * longer than the buffer ends with "..."). */
+static void say(const pe_client_t *c, pe_log_level_t level, const char *a,
+                const char *b, const char *d, const char *e)
+{
+    const char *parts[4] = {a, b, d, e};
+    char line[320];
+    pe_json_writer_t w; /* a counting buffer */
+    pe_jw_init(&w, line, sizeof line);
+    for (unsigned i = 0; i < 4; i++) {
+        if (parts[i]) {
+            pe_jw_put(&w, parts[i], strlen(parts[i]));
+        }
+    }
+    if (w.len > sizeof line) {
+        memcpy(line + sizeof line - 3, "...", 3);
+        w.len = sizeof line;
+    }
+    c->log(c->log_ctx, level, line, w.len);
+}
+
+static const char *num(char buf[21], int64_t v)
+{
+    buf[pe_fmt_i64(buf, v)] = '\0';
+    return buf;
+}
+
+#define LOG(c, lvl, a, b, d, e)                                               \
+    do {                                                                      \
+        if (LOGGING(c, lvl)) {                                                \
+            say(c, lvl, a, b, d, e);                                          \
+        }                                                                     \
+    } while (0)
+
+#endif
+
+#if PE_LOG_LEVEL >= 4 /* PE_LOG_DEBUG */
+/* The debug view of the signature: the canonical request and the string
+ * to sign, line by line, as they are hashed. The session token is the one
+ * secret in them: its value is replaced. */
+typedef struct {
+    const pe_client_t *c;
+    pe_sigv4_trace_part_t part;
+    char line[160];
+    size_t len;
+    bool redacting; /* the rest of this line is the token */
+} trace_t;
+
+static void trace_flush(trace_t *t)
+{
+    static const char *const names[] = {"canonical request | ",
+                                        "string to sign | "};
+    char out[200];
+    pe_json_writer_t w;
+    pe_jw_init(&w, out, sizeof out);
+    pe_jw_put(&w, names[t->part], strlen(names[t->part]));
+    pe_jw_put(&w, t->line, t->len);
+    t->c->log(t->c->log_ctx, PE_LOG_DEBUG, out, w.len < w.cap ? w.len : w.cap);
+    t->len = 0;
+}
+
+static void trace_piece(void *ctx, pe_sigv4_trace_part_t part,
+                        const char *data, size_t len)
+{
+    static const char token[] = "x-amz-security-token:";
+    trace_t *t = (trace_t *)ctx;
+    if (part != t->part) {
+        trace_flush(t);
+        t->part = part;
+        t->redacting = false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] == '\n') {
+            trace_flush(t);
+            t->redacting = false;
+            continue;
+        }
+        if (t->redacting) {
+            continue;
+        }
+        if (t->len == sizeof t->line) {
+            trace_flush(t);
+        }
+        t->line[t->len++] = data[i];
+        if (t->len == sizeof token - 1 && memcmp(t->line, token, t->len) == 0) {
+            memcpy(t->line + t->len, "<redacted>", 10);
+            t->len += 10;
+            t->redacting = true;
+        }
+    }
+}
+#endif
+
+#if PE_LOG_LEVEL <= 0
+#define LOG(c, lvl, a, b, d, e) ((void)0)
+#endif
 
 /* The error body: {"__type": ..., "code": ..., "message": ...}. */
 typedef struct {
@@ -121,6 +224,9 @@ pe_status_t pe_client_init(pe_client_t *c, const pe_config_t *cfg, void *work,
     c->retry_cap_ms = cfg->retry_cap_ms ? cfg->retry_cap_ms : DEFAULT_RETRY_CAP_MS;
     c->resend_unknown_outcome = cfg->resend_unknown_outcome;
     c->learn_time = cfg->learn_time_from_service;
+    c->log = cfg->log;
+    c->log_ctx = cfg->log_ctx;
+    c->log_level = cfg->log_level ? cfg->log_level : PE_LOG_INFO;
     return PE_OK;
 }
 
@@ -282,9 +388,23 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
     if (st != PE_OK) {
         return st;
     }
-    st = pe_http_signed_head(&c->signer, &req, c->host_header, c->region, now,
-                             c->work + req_len, c->work_size - req_len,
-                             &head_len);
+#if PE_LOG_LEVEL >= 4 /* PE_LOG_DEBUG */
+    if (LOGGING(c, PE_LOG_DEBUG)) {
+        trace_t trace = {c, PE_SIGV4_TRACE_CANONICAL_REQUEST, {0}, 0, false};
+        st = pe_http_signed_head_traced(&c->signer, &req, c->host_header,
+                                        c->region, now, c->work + req_len,
+                                        c->work_size - req_len, &head_len,
+                                        trace_piece, &trace);
+        if (trace.len) {
+            trace_flush(&trace);
+        }
+    } else
+#endif
+    {
+        st = pe_http_signed_head(&c->signer, &req, c->host_header, c->region,
+                                 now, c->work + req_len,
+                                 c->work_size - req_len, &head_len);
+    }
     if (st == PE_ERR_BUFFER_TOO_SMALL) {
         err->needed = req_len + head_len + 1;
     }
@@ -294,8 +414,13 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
 
     at->reused = pe_tls_alive(c->tls);
     if (!at->reused) {
+        LOG(c, PE_LOG_INFO, "connecting to ", c->host_header, NULL, NULL);
         st = pe_tls_connect(c->tls, c->host, c->port_number,
                             c->connect_timeout_ms, c->io_timeout_ms);
+        if (st != PE_OK) {
+            LOG(c, PE_LOG_ERROR, "connection failed: ", pe_strerror(st), NULL,
+                NULL);
+        }
     }
     if (st == PE_OK) {
         st = pe_tls_send(c->tls, c->work + req_len, head_len, c->io_timeout_ms);
@@ -425,13 +550,31 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
         if (st == PE_OK) {
             err->http_status = resp.status;
             err->request_id = resp.request_id;
+#if PE_LOG_LEVEL > 0
+            char n1[21];
+            LOG(c, PE_LOG_INFO, op->name, ": HTTP ", num(n1, resp.status),
+                resp.request_id ? "" : " (no request id)");
+#endif
             if (resp.status >= 200 && resp.status <= 299) {
                 return parse_output(c, op, &resp, output, err);
             }
             parse_error(c, &resp, err);
             /* a refused clock: take the service's and sign again, once */
+            if (err->code == PE_EC_INVALID_SIGNATURE ||
+                err->code == PE_EC_SIGNATURE_DOES_NOT_MATCH) {
+                LOG(c, PE_LOG_ERROR, "the service refused the signature: ",
+                    err->message,
+                    " (compare with the canonical request and string to "
+                    "sign at debug level)",
+                    NULL);
+            }
             if (clock_refused(err) && !clock_retried &&
                 learn_offset(c, &resp, device_now)) {
+#if PE_LOG_LEVEL > 0
+                char n2[21];
+                LOG(c, PE_LOG_WARN, "clock offset taken from the service: ",
+                    num(n2, c->clock_offset), " s", NULL);
+#endif
                 clock_retried = true;
                 attempt--; /* not a failure of the service */
                 continue;
@@ -449,8 +592,11 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
             return PE_ERR_OUTCOME_UNKNOWN;
         }
         if (!again || attempt >= c->max_attempts) {
+            LOG(c, PE_LOG_ERROR, op->name, " failed: ", pe_strerror(st), NULL);
             return st;
         }
+        LOG(c, PE_LOG_WARN, op->name, " failed (", pe_strerror(st),
+            "); trying again");
         back_off(c, attempt, st == PE_ERR_SERVICE ? resp.retry_after : -1);
     }
 }

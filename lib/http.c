@@ -1,6 +1,7 @@
 /* http.c - the request head, signed. */
 #include "pe_http.h"
 #include "pe_internal.h"
+#include "sigv4_internal.h"
 
 #include <string.h>
 
@@ -27,6 +28,17 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
                                 const pe_request_t *req, const char *host,
                                 const char *region, int64_t now, char *buf,
                                 size_t cap, size_t *needed)
+{
+    return pe_http_signed_head_traced(signer, req, host, region, now, buf, cap,
+                                      needed, NULL, NULL);
+}
+
+pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
+                                       const pe_request_t *req,
+                                       const char *host, const char *region,
+                                       int64_t now, char *buf, size_t cap,
+                                       size_t *needed, pe_sigv4_trace_fn trace,
+                                       void *trace_ctx)
 {
     pe_json_writer_t w; /* used as a counting buffer */
     pe_sigv4_extra_t extra;
@@ -110,8 +122,8 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
         return PE_ERR_BUFFER_TOO_SMALL;
     }
     /* the signer NUL-terminates over the '\r' that follows; restore it */
-    st = pe_sigv4_sign(signer, &sr, buf + auth_off, auth_len + 1, &auth_len,
-                       NULL);
+    st = pe_sigv4_sign_traced(signer, &sr, buf + auth_off, auth_len + 1,
+                              &auth_len, NULL, trace, trace_ctx);
     buf[auth_off + auth_len] = '\r';
     return st;
 }

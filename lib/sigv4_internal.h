@@ -28,4 +28,13 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
                                  pe_sigv4_extra_t *extra,
                                  pe_sigv4_trace_fn fn, void *fn_ctx);
 
+/* pe_http_signed_head() that also streams the signed texts to trace. */
+#include "pe_model.h"
+pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
+                                       const pe_request_t *req,
+                                       const char *host, const char *region,
+                                       int64_t now, char *buf, size_t cap,
+                                       size_t *needed, pe_sigv4_trace_fn trace,
+                                       void *trace_ctx);
+
 #endif /* PE_SIGV4_INTERNAL_H */

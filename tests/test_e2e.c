@@ -73,6 +73,8 @@ typedef struct {
     uint32_t io_timeout_ms;
     bool resend_unknown_outcome;
     bool learn_time_from_service;
+    const char *session_token;
+    pe_log_fn log;
 } endpoint_t;
 
 static pe_status_t conn_open(conn_t *k, const endpoint_t *ep, size_t work_size)
@@ -99,6 +101,9 @@ static pe_status_t conn_open(conn_t *k, const endpoint_t *ep, size_t work_size)
         .io_timeout_ms = ep->io_timeout_ms ? ep->io_timeout_ms : 10000,
         .resend_unknown_outcome = ep->resend_unknown_outcome,
         .learn_time_from_service = ep->learn_time_from_service,
+        .session_token = ep->session_token,
+        .log = ep->log,
+        .log_level = PE_LOG_DEBUG,
     };
     k->work = malloc(work_size);
     return pe_client_init(&k->client, &cfg, k->work, work_size);
@@ -1217,6 +1222,67 @@ static void test_retries(void)
     conn_close(&k);
 }
 
+/* Everything the client logged in test_debug_log. */
+static char log_text[65536];
+static size_t log_len;
+
+static void capture_log(void *ctx, pe_log_level_t level, const char *line,
+                        size_t len)
+{
+    (void)ctx;
+    (void)level;
+    if (log_len + len + 1 < sizeof log_text) {
+        memcpy(log_text + log_len, line, len);
+        log_len += len;
+        log_text[log_len++] = '\n';
+        log_text[log_len] = '\0';
+    }
+}
+
+/* The debug view: canonical request and string to sign are there, no
+ * secret is: not the secret key, not the session token. */
+static void test_debug_log(void)
+{
+    static const char token[] = "FQoGZXIvYXdzEXAMPLETOKENvalue/with+chars=";
+    conn_t k;
+    pe_get_account_output_t a;
+    endpoint_t ep = sim_ep;
+    ep.session_token = token;
+    ep.log = capture_log;
+    log_len = 0;
+    if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
+        EXPECT_OK(pe_get_account(&k.client, &(pe_get_account_input_t){0}, &a,
+                                 &err));
+    }
+    conn_close(&k);
+    CHECK(strstr(log_text, "canonical request | GET\n") != NULL &&
+              strstr(log_text, "canonical request | /v1/email/account\n") != NULL,
+          "debug log shows the canonical request:\n%s", log_text);
+    CHECK(strstr(log_text, "string to sign | AWS4-HMAC-SHA256\n") != NULL,
+          "debug log shows the string to sign");
+    CHECK(strstr(log_text, "x-amz-security-token:<redacted>") != NULL,
+          "the session token line is redacted");
+    CHECK(strstr(log_text, token) == NULL, "the session token is never logged");
+    CHECK(strstr(log_text, PE_SIM_SECRET_KEY) == NULL &&
+              strstr(log_text, "wJalrXUtnFEMI") == NULL,
+          "the secret key is never logged");
+
+    /* a wrong secret: the service's message is logged for comparison */
+    log_len = 0;
+    ep.session_token = NULL;
+    if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
+        pe_sigv4_init(&k.client.signer, PE_SIM_ACCESS_KEY, "not-the-secret", NULL);
+        EXPECT_SERVICE(pe_get_account(&k.client, &(pe_get_account_input_t){0},
+                                      &a, &err),
+                       PE_EC_INVALID_SIGNATURE, 403);
+    }
+    conn_close(&k);
+    CHECK(strstr(log_text, "the service refused the signature: ") != NULL,
+          "a refused signature logs the service's message");
+    CHECK(strstr(log_text, "not-the-secret") == NULL,
+          "the wrong secret is not logged either");
+}
+
 static void expect_transport(const char *what, const endpoint_t *ep,
                              pe_status_t want)
 {
@@ -1379,7 +1445,8 @@ int main(void)
     }
     ca = pe_posix_read_file(sim.ca_path, &ca_len);
     CHECK(ca != NULL, "cannot read the service's CA %s", sim.ca_path);
-    sim_ep = (endpoint_t){sim.host, sim.port, ca, ca_len, 0, false, false};
+    sim_ep = (endpoint_t){sim.host, sim.port, ca, ca_len, 0, false, false,
+                          NULL, NULL};
     if (ca && EXPECT_OK(conn_open(&main_conn, &sim_ep, WORK_SIZE))) {
         test_identities();
         test_dedicated_ips();
@@ -1390,6 +1457,7 @@ int main(void)
               main_conn.port.connects);
         test_faults();
         test_retries();
+        test_debug_log();
         test_tls();
         test_small_buffers();
         test_delete_identities();

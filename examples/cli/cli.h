@@ -44,6 +44,7 @@ typedef struct {
     const char *ca_bundle;   /**< PEM file of the trusted CAs */
     const pe_posix_credentials_t *creds;
     size_t request_size;     /**< work bytes the signed request takes */
+    bool debug;              /**< log the client's work on stderr */
 } cli_call_t;
 
 /** Sends the call, prints its result (stdout) or error (stderr); returns

@@ -34,7 +34,7 @@
 
 static const char usage_text[] =
     "usage: pinpoint-email [--region REGION] [--endpoint-url URL] [--dry-run]\n"
-    "                      [--ca-bundle FILE] <command>\n"
+    "                      [--ca-bundle FILE] [--debug] <command>\n"
     "                      [--cli-input-json JSON|file://PATH]\n"
     "commands:";
 
@@ -170,6 +170,7 @@ typedef struct {
     const char *command;
     const char *input_arg;
     bool dry_run;
+    bool debug;
 } args_t;
 
 /* Returns -1 when the arguments are usable, else the exit code. */
@@ -181,6 +182,10 @@ static int parse_args(int argc, char **argv, args_t *a)
         const char **slot = NULL;
         if (strcmp(arg, "--dry-run") == 0) {
             a->dry_run = true;
+            continue;
+        }
+        if (strcmp(arg, "--debug") == 0) {
+            a->debug = true; /* the client's log on stderr, debug level */
             continue;
         }
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "help") == 0) {
@@ -353,6 +358,7 @@ static int sign_and_go(const args_t *a, const pe_operation_t *op, run_t *r,
             .ca_bundle = ca ? ca : PE_POSIX_DEFAULT_CA_FILE,
             .creds = cr,
             .request_size = req_len + head_len + 1, /* as the client lays it out */
+            .debug = a->debug,
         };
         rc = cli_send(&call);
     }

@@ -110,6 +110,15 @@ static int transport_error(const cli_call_t *call,
     return CLI_EXIT_OTHER;
 }
 
+/* --debug: the client's log lines on stderr, as `aws --debug` does. */
+static void log_to_stderr(void *ctx, pe_log_level_t level, const char *line,
+                          size_t len)
+{
+    static const char *const names[] = {"", "ERROR", "WARN", "INFO", "DEBUG"};
+    (void)ctx;
+    fprintf(stderr, "pinpoint-email %s: %.*s\n", names[level], (int)len, line);
+}
+
 int cli_send(const cli_call_t *call)
 {
     const char *ca_file = call->ca_bundle;
@@ -137,6 +146,8 @@ int cli_send(const cli_call_t *call)
         .ca = ca,
         .ca_len = ca_len,
         .io_timeout_ms = IO_TIMEOUT_MS,
+        .log = call->debug ? log_to_stderr : NULL,
+        .log_level = PE_LOG_DEBUG,
     };
 
     void *output = cli_xmalloc(call->op->output->size);
