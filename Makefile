@@ -60,7 +60,8 @@ examples: $(EXAMPLES)
 # ---------------------------------------------------------------- deps
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	set -e; $$SUDO apt-get update -qq; \
+	$$SUDO apt-get update -qq || { sleep 5; $$SUDO apt-get update -qq; } || \
+	    echo "deps: apt-get update reported errors (a mirror in sync?); installing with the lists at hand"; \
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
 
 # Installs the packages only when something is missing.
