@@ -49,9 +49,10 @@ TEST_HELPERS := $(sort $(wildcard tests/support/*.c))
 # Debian packages: build, tests (botocore, AWS CLI v2, openssl for the
 # local service's certificates), pkg-config.
 DEB_PACKAGES := build-essential libmbedtls-dev libjsmn-dev python3 \
-	python3-botocore awscli openssl pkg-config binutils valgrind dpkg-dev
+	python3-botocore awscli openssl pkg-config binutils valgrind dpkg-dev \
+	cppcheck clang-tidy clang libclang-rt-14-dev
 
-.PHONY: all lib examples test deps deps-check install heap-check size clean gen check-gen demo
+.PHONY: all lib examples test deps deps-check install heap-check size clean gen check-gen demo lint
 all: deps-check lib examples
 
 lib: $(LIB)
@@ -119,6 +120,15 @@ $(B)/gen/%_cases.txt: tests/gen_%_cases.py lib/ops_table.c
 test: deps-check check-gen $(TEST_BIN) $(EXAMPLES) $(GEN_CASES) heap-check
 	@PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)
 
+# Static analysis of the library and the ports: both must stay silent.
+LINT_SRC := $(LIB_SRC) $(PORT_POSIX_SRC)
+lint:
+	cppcheck --error-exitcode=1 --enable=warning,style,performance,portability \
+	    --std=c99 --inline-suppr --quiet --suppress=missingIncludeSystem \
+	    -Iinclude -Ilib -Iport/posix $(LINT_SRC)
+	clang-tidy --quiet $(LINT_SRC) -- -std=c99 -Iinclude -Ilib -Iport/posix -D_DEFAULT_SOURCE
+	@echo "lint: cppcheck and clang-tidy clean over $(words $(LINT_SRC)) files"
+
 # An alert through the local service, over verified TLS.
 demo: deps-check $(EXAMPLES)
 	@sh examples/demo.sh
@@ -155,3 +165,5 @@ clean:
 
 # mbedTLS 3.6 LTS from Debian's trixie source package (make mbedtls36-host)
 include mk/mbedtls36.mk
+# libFuzzer targets (make fuzz FUZZ_SECONDS=60)
+include mk/fuzz.mk

@@ -140,7 +140,7 @@ typedef struct {
 /** Largest clock offset the client accepts from the service's Date when
  *  the device clock is set (a larger one means something else is wrong). */
 #ifndef PE_MAX_CLOCK_OFFSET
-#define PE_MAX_CLOCK_OFFSET (24 * 3600)
+#define PE_MAX_CLOCK_OFFSET ((int64_t)24 * 3600)
 #endif
 
 #ifndef PE_MAX_HOST

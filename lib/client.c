@@ -50,13 +50,14 @@ static void say(const pe_client_t *c, pe_log_level_t level, const char *a,
         }
     }
     if (w.len > sizeof line) {
-        memcpy(line + sizeof line - 3, "...", 3);
+        /* a log line, not a C string: no NUL wanted */
+        memcpy(line + sizeof line - 3, "...", 3); /* NOLINT(bugprone-not-null-terminated-result) */
         w.len = sizeof line;
     }
     c->log(c->log_ctx, level, line, w.len);
 }
 
-static const char *num(char buf[21], int64_t v)
+static const char *decimal(char buf[21], int64_t v)
 {
     buf[pe_fmt_i64(buf, v)] = '\0';
     return buf;
@@ -288,6 +289,13 @@ static pe_error_code_t code_of(const char *text)
     return PE_EC_UNKNOWN;
 }
 
+/* The response's views are const; the bytes are the client's work buffer,
+ * which the client may change in place. */
+static char *in_work(pe_client_t *c, const char *view)
+{
+    return c->work + (view - c->work);
+}
+
 /* Bytes of the work buffer the response uses (its body NUL included);
  * the decoder's arena follows. */
 static size_t response_end(const pe_client_t *c, const pe_http_response_t *resp)
@@ -304,20 +312,20 @@ static void parse_error(pe_client_t *c, const pe_http_response_t *resp,
     size_t needed, end = response_end(c, resp);
     memset(&body, 0, sizeof body);
     if (resp->body_len > 0 &&
-        pe_json_decode(&error_body_shape, (char *)(uintptr_t)resp->body,
+        pe_json_decode(&error_body_shape, in_work(c, resp->body),
                        resp->body_len, &body, c->work + end, c->work_size - end,
                        &needed, NULL) != PE_OK) {
         memset(&body, 0, sizeof body); /* not JSON: keep what headers say */
     }
     if (resp->error_type) {
         /* "NotFoundException:http://internal.amazon.com/..." */
-        code = (char *)(uintptr_t)resp->error_type;
+        code = in_work(c, resp->error_type);
         code[strcspn(code, ":")] = '\0';
     } else if (body.type || body.code) {
         /* "com.amazonaws.email#NotFoundException" or a bare code */
         const char *t = body.type ? body.type : body.code;
         const char *hash = strrchr(t, '#');
-        code = (char *)(uintptr_t)(hash ? hash + 1 : t);
+        code = in_work(c, hash ? hash + 1 : t);
         code[strcspn(code, ":")] = '\0';
     }
     if (code && code[0]) {
@@ -508,7 +516,7 @@ static pe_status_t parse_output(pe_client_t *c, const pe_operation_t *op,
     if (resp->body_len == 0 || op->output->count == 0) {
         return PE_OK;
     }
-    st = pe_json_decode(op->output, (char *)(uintptr_t)resp->body,
+    st = pe_json_decode(op->output, in_work(c, resp->body),
                         resp->body_len, output, c->work + used,
                         c->work_size - used, &needed, &err->diag);
     if (st == PE_ERR_BUFFER_TOO_SMALL) {
@@ -539,6 +547,7 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
     repeatable = strcmp(op->method, "POST") != 0 || c->resend_unknown_outcome;
     for (unsigned attempt = 1;; attempt++) {
         int64_t device_now = c->port->time_utc(c->port->ctx);
+        int64_t retry_after = -1; /* seconds the service asked to wait */
         bool again;
         memset(err, 0, sizeof *err);
         memset(output, 0, op->output->size);
@@ -552,7 +561,7 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
             err->request_id = resp.request_id;
 #if PE_LOG_LEVEL > 0
             char n1[21];
-            LOG(c, PE_LOG_INFO, op->name, ": HTTP ", num(n1, resp.status),
+            LOG(c, PE_LOG_INFO, op->name, ": HTTP ", decimal(n1, resp.status),
                 resp.request_id ? "" : " (no request id)");
 #endif
             if (resp.status >= 200 && resp.status <= 299) {
@@ -573,7 +582,7 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
 #if PE_LOG_LEVEL > 0
                 char n2[21];
                 LOG(c, PE_LOG_WARN, "clock offset taken from the service: ",
-                    num(n2, c->clock_offset), " s", NULL);
+                    decimal(n2, c->clock_offset), " s", NULL);
 #endif
                 clock_retried = true;
                 attempt--; /* not a failure of the service */
@@ -581,6 +590,7 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
             }
             st = PE_ERR_SERVICE;
             again = retryable(resp.status, err->code);
+            retry_after = resp.retry_after;
         } else if (st == PE_ERR_CERT_VERIFY || st == PE_ERR_INVALID_ARGUMENT ||
                    st == PE_ERR_INVALID_UTF8 || st == PE_ERR_BUFFER_TOO_SMALL ||
                    st == PE_ERR_UNSUPPORTED || st == PE_ERR_CRYPTO) {
@@ -597,6 +607,6 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
         }
         LOG(c, PE_LOG_WARN, op->name, " failed (", pe_strerror(st),
             "); trying again");
-        back_off(c, attempt, st == PE_ERR_SERVICE ? resp.retry_after : -1);
+        back_off(c, attempt, retry_after);
     }
 }

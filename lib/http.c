@@ -46,7 +46,6 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
     pe_sigv4_request_t sr;
     const char *query;
     size_t auth_len, auth_off;
-    char num[20];
     pe_status_t st;
 
     if (!signer || !req || !req->method || !req->target || !host || !region ||
@@ -64,19 +63,13 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
         sr.query = query + 1;
         sr.query_len = req->target_len - sr.path_len - 1;
     }
-    headers[0].name = "Host";
-    headers[0].name_len = 4;
-    headers[0].value = host;
-    headers[0].value_len = strlen(host);
-    sr.headers = headers;
-    sr.header_count = 1;
+    headers[0] = (pe_header_t){"Host", 4, host, strlen(host)};
     if (req->body) {
-        headers[1].name = "Content-Type";
-        headers[1].name_len = 12;
-        headers[1].value = req->content_type;
-        headers[1].value_len = strlen(req->content_type);
-        sr.header_count = 2;
+        headers[1] = (pe_header_t){"Content-Type", 12, req->content_type,
+                                   strlen(req->content_type)};
     }
+    sr.headers = headers;
+    sr.header_count = req->body ? 2u : 1u;
     sr.payload = req->body;
     sr.payload_len = req->body_len;
     sr.region = region;
@@ -107,7 +100,9 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
     if (req->body) {
         put_header(&w, "Content-Type", req->content_type,
                    strlen(req->content_type));
-        put_header(&w, "Content-Length", num, pe_fmt_i64(num, (int64_t)req->body_len));
+        char num[20];
+        put_header(&w, "Content-Length", num,
+                   pe_fmt_i64(num, (int64_t)req->body_len));
     }
     put_str(&w, "Authorization: ");
     auth_off = w.len;
@@ -155,7 +150,7 @@ pe_status_t pe_http_date_parse(const char *text, int64_t *seconds)
         !digits(s + 23, 2, &sec)) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    while (month < 12 && memcmp(months + 3 * month, s + 8, 3) != 0) {
+    while (month < 12 && memcmp(months + (size_t)3 * month, s + 8, 3) != 0) {
         month++;
     }
     if (month == 12 || year < 1970 || day < 1 || day > 31 || hour > 23 ||

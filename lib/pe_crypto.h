@@ -10,6 +10,7 @@
 
 #define PE_SHA256_BLOCK 64
 #define PE_SHA256_LEN 32
+#define PE_SHA256_HEX_LEN ((size_t)2 * PE_SHA256_LEN) /* lower-case hex */
 
 /* Each returns 0 on success, non-zero when the backend failed. */
 int pe_sha256_start(pe_sha256_t *ctx);

@@ -310,9 +310,8 @@ static void hw_path_normalized(hw_t *w, const char *p, size_t len)
         }
         start = end + 1;
     }
-    if (kept > 0 && p[len - 1] == '/') {
-        hw_byte(w, '/');
-    } else if (!lead && kept == 0) {
+    /* a trailing slash is kept; a path without any segment signs as "/" */
+    if ((kept > 0 && p[len - 1] == '/') || (!lead && kept == 0)) {
         hw_byte(w, '/');
     }
 }
@@ -551,7 +550,7 @@ static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
     h->content_sha256 = NULL;
     if ((req->flags & PE_SIGV4_CONTENT_SHA256) != 0u) {
         h->content_sha256 =
-            hset_add(h, "x-amz-content-sha256", NULL, 2 * PE_SHA256_LEN);
+            hset_add(h, "x-amz-content-sha256", NULL, PE_SHA256_HEX_LEN);
     }
     for (i = 0; i < h->nuser; i++) {
         const pe_header_t *x = &h->user[i];
@@ -950,7 +949,7 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     l.signed_headers = hs.signed_len;
     l.auth = sizeof ALGORITHM " Credential=" - 1u + l.key_id + 1 + l.scope +
              sizeof ", SignedHeaders=" - 1u + l.signed_headers +
-             sizeof ", Signature=" - 1u + 2 * PE_SHA256_LEN;
+             sizeof ", Signature=" - 1u + PE_SHA256_HEX_LEN;
     if (needed != NULL) {
         *needed = l.auth;
     }
@@ -978,8 +977,8 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     }
     if (extra != NULL) {
         memcpy(extra->amz_date, amz_date, sizeof extra->amz_date);
-        memcpy(extra->payload_sha256, sig, 2 * PE_SHA256_LEN);
-        extra->payload_sha256[2 * PE_SHA256_LEN] = '\0';
+        memcpy(extra->payload_sha256, sig, PE_SHA256_HEX_LEN);
+        extra->payload_sha256[PE_SHA256_HEX_LEN] = '\0';
     }
 
     /* Canonical request */
@@ -997,7 +996,7 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     hw_byte(&w, '\n');
     hw_put(&w, signed_headers, l.signed_headers);
     hw_byte(&w, '\n');
-    hw_put(&w, sig, 2 * PE_SHA256_LEN);
+    hw_put(&w, sig, PE_SHA256_HEX_LEN);
     rc |= hw_flush(&w);
     rc |= finish_hex(&sha, sig);
 
@@ -1009,13 +1008,13 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     hw_byte(&w, '\n');
     hw_put(&w, scope, l.scope);
     hw_byte(&w, '\n');
-    hw_put(&w, sig, 2 * PE_SHA256_LEN);
+    hw_put(&w, sig, PE_SHA256_HEX_LEN);
     rc |= hw_flush(&w);
     rc |= hmac_finish(&sha, &signer->key_outer, mac);
     pe_sha256_free(&sha);
 
     hex_encode(sig, mac, sizeof mac);
-    sig[2 * PE_SHA256_LEN] = '\0';
+    sig[PE_SHA256_HEX_LEN] = '\0';
     pe_wipe(mac, sizeof mac);
     if (rc != 0) {
         pe_wipe(auth, l.auth + 1u);

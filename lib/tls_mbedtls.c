@@ -63,7 +63,7 @@ static const mbedtls_ecp_group_id groups[] = {
 
 static int rng(void *ctx, unsigned char *out, size_t len)
 {
-    const pe_port_t *port = (const pe_port_t *)ctx;
+    const pe_port_t *port = ((const tls_t *)ctx)->port;
     return port->random(port->ctx, out, len) == PE_OK
                ? 0
                : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
@@ -217,7 +217,7 @@ pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
     }
     mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
-    mbedtls_ssl_conf_rng(&t->conf, rng, (void *)(uintptr_t)port);
+    mbedtls_ssl_conf_rng(&t->conf, rng, t);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
     mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
     mbedtls_ssl_conf_groups(&t->conf, groups);

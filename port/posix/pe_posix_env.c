@@ -24,7 +24,7 @@ static const char *env(const char *name)
     return v && *v ? v : NULL;
 }
 
-static const char *trim(char *s, size_t *len)
+static char *trim(char *s, size_t *len)
 {
     while (*s == ' ' || *s == '\t') {
         s++;
@@ -49,7 +49,7 @@ static pe_status_t from_file(const char *path, const char *profile,
     }
     while (st == PE_OK && fgets(line, sizeof line, f)) {
         size_t len;
-        const char *s = trim(line, &len);
+        char *s = trim(line, &len);
         if (len == 0 || s[0] == '#' || s[0] == ';') {
             continue;
         }
@@ -67,7 +67,7 @@ static pe_status_t from_file(const char *path, const char *profile,
         while (klen > 0 && (s[klen - 1] == ' ' || s[klen - 1] == '\t')) {
             klen--;
         }
-        char *v = (char *)(uintptr_t)(eq + 1);
+        char *v = s + (eq + 1 - s);
         v[len - (size_t)(eq + 1 - s)] = '\0';
         const char *value = trim(v, &vlen);
         bool ok = true;
@@ -84,7 +84,7 @@ static pe_status_t from_file(const char *path, const char *profile,
         }
     }
     mbedtls_platform_zeroize(line, sizeof line);
-    fclose(f);
+    (void)fclose(f);
     if (st == PE_OK && (!out->access_key_id[0] || !out->secret_access_key[0])) {
         st = PE_ERR_UNSUPPORTED;
     }
@@ -144,7 +144,7 @@ unsigned char *pe_posix_read_file(const char *path, size_t *len)
             unsigned char *nb = realloc(buf, cap ? cap * 2 : 65536);
             if (!nb) {
                 free(buf);
-                fclose(f);
+                (void)fclose(f);
                 return NULL;
             }
             cap = cap ? cap * 2 : 65536;
@@ -158,10 +158,10 @@ unsigned char *pe_posix_read_file(const char *path, size_t *len)
     }
     if (ferror(f)) {
         free(buf);
-        fclose(f);
+        (void)fclose(f);
         return NULL;
     }
-    fclose(f);
+    (void)fclose(f);
     buf[n] = '\0';
     *len = n + 1;
     return buf;
