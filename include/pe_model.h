@@ -142,6 +142,9 @@ pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
  * the member), PE_ERR_BUFFER_TOO_SMALL when the arena is too small
  * (*arena_needed then says how much would do; when even the parser's
  * tokens do not fit it is a lower bound, and a second call tells the rest).
+ * Sizes are for an arena that starts on an 8-byte boundary (static or
+ * malloc'ed memory); an arena that does not loses up to 7 bytes, which the
+ * answer counts once the arena is given.
  */
 pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
                            void *out, void *arena,

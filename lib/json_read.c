@@ -503,11 +503,9 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
         return PE_ERR_JSON;
     }
     tok_bytes = (size_t)ntok * sizeof(jsmntok_t);
+    *arena_needed = lead + tok_bytes;
     if (arena_cap < tok_bytes) {
-        /* a lower bound (see pe_model.h) that fits the tokens wherever the
-         * next arena starts */
-        *arena_needed = tok_bytes + (ALIGN - 1u);
-        return PE_ERR_BUFFER_TOO_SMALL;
+        return PE_ERR_BUFFER_TOO_SMALL; /* a lower bound, see pe_model.h */
     }
     jsmn_init(&parser);
     if (jsmn_parse(&parser, json, len, (jsmntok_t *)arena,
