@@ -20,6 +20,7 @@ import shutil
 import ssl
 import subprocess
 import sys
+import time
 import tempfile
 import threading
 import urllib.request
@@ -202,10 +203,17 @@ class Sim:
         with urllib.request.urlopen(req, context=ctx, timeout=CALL_TIMEOUT) as r:
             return r.status, json.loads(r.read() or b'null')
 
-    def requests_logged(self, needle):
-        """How many requests the service logged (--verbose) with needle."""
-        with open(self.log.name, 'rb') as f:
-            return f.read().decode('utf-8', 'replace').count(needle)
+    def requests_logged(self, needle, at_least=0, wait=3.0):
+        """How many requests the service logged (--verbose) with needle.
+        The service may log a request just after answering it: with
+        at_least, wait (bounded) until that many lines are there."""
+        deadline = time.monotonic() + wait
+        while True:
+            with open(self.log.name, 'rb') as f:
+                n = f.read().decode('utf-8', 'replace').count(needle)
+            if n >= at_least or time.monotonic() > deadline:
+                return n
+            time.sleep(0.05)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -407,6 +415,8 @@ def never_twice(sim, workdir):
     before = sim.requests_logged('"POST /v1/email/identities ')
     rc, out, err = run(ours_argv(sim, 'create-email-identity',
                                  {'EmailIdentity': 'once.example.com'}), small)
+    after = sim.requests_logged('"POST /v1/email/identities ', before + 1)
+    time.sleep(0.3)  # a second request, were there one, would be logged by now
     after = sim.requests_logged('"POST /v1/email/identities ')
     check(rc == 255 and 'did not fit' in err and 'not sent again' in err,
           'a POST whose response does not fit: exit 255, not sent again',
