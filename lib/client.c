@@ -483,9 +483,7 @@ static void back_off(pe_client_t *c, unsigned attempt, int64_t retry_after)
         uint64_t ms = (uint64_t)retry_after * 1000u;
         delay = ms > c->retry_cap_ms ? c->retry_cap_ms : (uint32_t)ms;
     }
-    if (delay > 0) {
-        c->port->sleep_ms(c->port->ctx, delay);
-    }
+    c->port->sleep_ms(c->port->ctx, delay); /* full jitter may draw 0 */
 }
 
 /* Takes the service's time from the response's Date header; false when
