@@ -50,9 +50,9 @@ TEST_HELPERS := $(sort $(wildcard tests/support/*.c))
 # local service's certificates), pkg-config.
 DEB_PACKAGES := build-essential libmbedtls-dev libjsmn-dev python3 \
 	python3-botocore awscli openssl pkg-config binutils valgrind dpkg-dev \
-	cppcheck clang-tidy clang libclang-rt-14-dev
+	cppcheck clang-tidy clang libclang-rt-14-dev liblwip-dev iproute2
 
-.PHONY: all lib examples test deps deps-check install heap-check size clean gen check-gen demo lint
+.PHONY: all lib examples test deps deps-check install heap-check size size-host clean gen check-gen demo lint
 all: deps-check lib examples
 
 lib: $(LIB)
@@ -74,6 +74,7 @@ deps-check:
 	[ -x /usr/bin/aws ] || missing="$$missing awscli"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
+	[ -f /usr/include/lwip/lwip/sockets.h ] || missing="$$missing liblwip-dev"; \
 	if [ -n "$$missing" ]; then echo "deps: missing$$missing; installing"; $(MAKE) --no-print-directory deps; fi
 
 # ---------------------------------------------------------------- library
@@ -139,10 +140,13 @@ heap-check: $(LIB_OBJ)
 	if [ -n "$$bad" ]; then echo "heap-check: FAIL, lib/ references:"; echo "$$bad"; exit 1; fi; \
 	echo "heap-check: ok, no heap call in $(words $(LIB_OBJ)) library objects"
 
-# Size of the library's objects built with -Os (a figure, no target yet).
-size:
+# Size of the library's objects built with -Os for this host.
+size-host:
 	@$(MAKE) --no-print-directory B=$(B)/os CFLAGS="-Os" lib >/dev/null
 	@$(SIZE) -t $(LIB_SRC:%.c=$(B)/os/obj/%.o)
+
+# Cortex-M4: the library, mbedTLS, lwIP and the linked firmware image.
+size: firmware-size
 
 # ---------------------------------------------------------------- tables
 gen:
@@ -167,3 +171,7 @@ clean:
 include mk/mbedtls36.mk
 # libFuzzer targets (make fuzz FUZZ_SECONDS=60)
 include mk/fuzz.mk
+# Cortex-M4: make firmware-deps, make test-firmware (QEMU mps2-an386)
+include mk/firmware.mk
+# lwIP from Debian's source package, the firmware image, its size table
+include mk/lwip.mk

@@ -4,7 +4,13 @@
 
 #include <stdlib.h>
 
-static unsigned char arena[16384];
+/* The arena, aligned as the decoder's size answers assume (pe_model.h). */
+static union {
+    void *align_ptr;
+    long double align_ld;
+    unsigned char bytes[16384];
+} arena_store;
+#define arena (arena_store.bytes)
 
 /* Decodes a copy of text (the decoder modifies it); returns the status. */
 static pe_status_t decode(const pe_shape_t *shape, const char *text, char *copy,
