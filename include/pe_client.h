@@ -121,8 +121,10 @@ typedef struct {
      *  exponential backoff with full jitter (base 0: 100 ms, cap 0: 20 s),
      *  honouring Retry-After. Retried: 429, TooManyRequestsException,
      *  ThrottlingException, 500, 502, 503, 504, and transport failures
-     *  before the request was completely sent; after that only requests
-     *  that may be repeated (not POST), unless resend_unknown_outcome. */
+     *  before the request was completely sent (not a certificate or TLS
+     *  handshake refusal, which would only repeat itself); after that only
+     *  requests that may be repeated (not POST), unless
+     *  resend_unknown_outcome. */
     uint8_t max_attempts;
     uint32_t retry_base_ms;
     uint32_t retry_cap_ms;

@@ -589,10 +589,13 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
             st = PE_ERR_SERVICE;
             again = retryable(resp.status, err->code);
             retry_after = resp.retry_after;
-        } else if (st == PE_ERR_CERT_VERIFY || st == PE_ERR_INVALID_ARGUMENT ||
+        } else if (st == PE_ERR_CERT_VERIFY || st == PE_ERR_TLS_HANDSHAKE ||
+                   st == PE_ERR_TLS_NO_MEMORY || st == PE_ERR_INVALID_ARGUMENT ||
                    st == PE_ERR_INVALID_UTF8 || st == PE_ERR_BUFFER_TOO_SMALL ||
                    st == PE_ERR_UNSUPPORTED || st == PE_ERR_CRYPTO) {
-            return st; /* no attempt will do better */
+            /* no attempt will do better: a peer that refuses our TLS (no
+             * common version or suite) refuses it again */
+            return st;
         } else if (!at.sent || repeatable) {
             again = true;
         } else {

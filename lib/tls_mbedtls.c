@@ -30,6 +30,7 @@ typedef struct {
     bool no_wait;           /* probing: port calls with timeout 0 */
     bool have_session;
     bool open;
+    bool broken;            /* a send failed: close without close_notify */
 } tls_t;
 
 typedef char pe_tls_storage_is_large_enough
@@ -137,7 +138,8 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len,
         return MBEDTLS_ERR_SSL_TIMEOUT;
     }
     if (r == PE_PORT_CLOSED) {
-        return 0; /* end of stream */
+        t->port_error = PE_ERR_CLOSED; /* what a handshake cut short is */
+        return 0;                      /* end of stream */
     }
     return map_port_error(t, r);
 }
@@ -261,11 +263,17 @@ void pe_tls_close(pe_tls_t *tls)
     if (!t->open) {
         return;
     }
-    start_clock(t, 100); /* a courtesy close_notify, never a long wait */
-    (void)mbedtls_ssl_close_notify(&t->ssl);
+    /* A courtesy close_notify, never a long wait. Not after a failed send:
+     * mbedTLS would first flush the unsent rest of the record, and a
+     * request the caller takes as not sent could reach the server whole. */
+    if (!t->broken) {
+        start_clock(t, 100);
+        (void)mbedtls_ssl_close_notify(&t->ssl);
+    }
     t->port->close(t->port->ctx);
     (void)mbedtls_ssl_session_reset(&t->ssl);
     t->open = false;
+    t->broken = false;
 }
 
 pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port,
@@ -297,9 +305,12 @@ pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port,
               ret == MBEDTLS_ERR_SSL_WANT_WRITE) &&
              time_left(t) > 0);
     if (ret != 0) {
+        /* mbedTLS 3.x reports 0xFFFFFFFF ("no result yet") until the
+         * certificate was checked; 2.28 reports 0 */
+        uint32_t verify = mbedtls_ssl_get_verify_result(&t->ssl);
         st = status_of(t, ret, PE_ERR_TLS_HANDSHAKE);
-        if (st != PE_ERR_TLS_NO_MEMORY &&
-            mbedtls_ssl_get_verify_result(&t->ssl) != 0) {
+        if (st != PE_ERR_TLS_NO_MEMORY && verify != 0 &&
+            verify != 0xFFFFFFFFu) {
             st = PE_ERR_CERT_VERIFY;
         }
         pe_tls_close(tls);
@@ -347,6 +358,7 @@ pe_status_t pe_tls_send(pe_tls_t *tls, const void *buf, size_t len,
         } else if (ret != MBEDTLS_ERR_SSL_WANT_WRITE &&
                    ret != MBEDTLS_ERR_SSL_WANT_READ) {
             pe_status_t st = status_of(t, ret, PE_ERR_IO);
+            t->broken = true;
             pe_tls_close(tls);
             return st;
         }
