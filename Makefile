@@ -22,12 +22,15 @@ DESTDIR ?=
 
 CFLAGS ?= -O2 -g
 WARNINGS := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
-ALL_CFLAGS := $(WARNINGS) -Iinclude $(CFLAGS)
+# mbedTLS: Debian's 2.28 by default; `make test-mbedtls36` passes the
+# 3.6 build's flags (MBEDTLS_INC) and archives (MBEDTLS_LIBS).
+MBEDTLS_INC ?=
+ALL_CFLAGS := $(WARNINGS) -Iinclude $(MBEDTLS_INC) $(CFLAGS)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 LDLIBS ?= $(MBEDTLS_LIBS)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-TEST_CFLAGS := $(WARNINGS) -Iinclude -Ilib -Itests -O1 -g $(SAN_FLAGS) -D_DEFAULT_SOURCE
+TEST_CFLAGS := $(WARNINGS) -Iinclude -Ilib -Itests $(MBEDTLS_INC) -O1 -g $(SAN_FLAGS) -D_DEFAULT_SOURCE
 
 B := build
 LIB_SRC := $(sort $(wildcard lib/*.c))
@@ -50,9 +53,10 @@ TEST_HELPERS := $(sort $(wildcard tests/support/*.c))
 # local service's certificates), pkg-config.
 DEB_PACKAGES := build-essential libmbedtls-dev libjsmn-dev python3 \
 	python3-botocore awscli openssl pkg-config binutils valgrind dpkg-dev \
-	cppcheck clang-tidy clang libclang-rt-14-dev liblwip-dev iproute2
+	cppcheck clang-tidy clang libclang-rt-14-dev liblwip-dev iproute2 \
+	python3-boto3
 
-.PHONY: all lib examples test deps deps-check install heap-check size size-host clean gen check-gen demo lint
+.PHONY: all lib examples test test-c test-mbedtls36 deps deps-check install heap-check size size-host clean gen check-gen demo lint
 all: deps-check lib examples
 
 lib: $(LIB)
@@ -121,6 +125,16 @@ $(B)/gen/%_cases.txt: tests/gen_%_cases.py lib/ops_table.c
 test: deps-check check-gen $(TEST_BIN) $(EXAMPLES) $(GEN_CASES) heap-check
 	@PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)
 
+# The C test programs only (the scripts test the host programs).
+test-c: $(TEST_BIN) $(GEN_CASES)
+	@PE_TESTS_C_ONLY=1 PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)
+
+# The same C tests, library and all, against mbedTLS 3.6 LTS built from
+# Debian's trixie source (the default build uses Debian 12's 2.28).
+test-mbedtls36: deps-check mbedtls36-host $(GEN_CASES)
+	@$(MAKE) --no-print-directory B=$(B)/m36 MBEDTLS_INC='$(MBEDTLS36_INC)' \
+	    MBEDTLS_LIBS='$(MBEDTLS36_LIBS)' test-c
+
 # Static analysis of the library and the ports: both must stay silent.
 LINT_SRC := $(LIB_SRC) $(PORT_POSIX_SRC)
 lint:
@@ -175,3 +189,5 @@ include mk/fuzz.mk
 include mk/firmware.mk
 # lwIP from Debian's source package, the firmware image, its size table
 include mk/lwip.mk
+# footprint and speed figures (make bench; make bench BENCH_QUICK=1 for CI)
+include mk/bench.mk
