@@ -509,6 +509,11 @@ struct pe_update_configuration_set_event_destination_input {
     const pe_event_destination_definition_t *event_destination; /* EventDestination: required */
 };
 
+/* Deepest nesting of any input or output: members below the top
+ * structure, plus one per list element (the builder and the decoder
+ * recurse once per level; they refuse anything deeper). */
+#define PE_MODEL_MAX_DEPTH 6
+
 /* The operations. */
 extern const pe_operation_t pe_op_create_configuration_set;
 extern const pe_operation_t pe_op_create_configuration_set_event_destination;

@@ -35,6 +35,15 @@ typedef union {
     unsigned char bytes[PE_SHA256_CTX_SIZE];
 } pe_sha256_t;
 
+/** One header of the request as the caller sends it (any case; value as
+ *  sent, the signer trims it and collapses inner runs of spaces). */
+typedef struct {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} pe_header_t;
+
 /** The signer. Allocate it yourself (static, stack or inside a client);
  *  treat the members as private. */
 typedef struct {
@@ -50,16 +59,13 @@ typedef struct {
     pe_sha256_t key_inner; /* SHA-256 state after (key ^ ipad) */
     pe_sha256_t key_outer; /* SHA-256 state after (key ^ opad) */
     bool key_valid;
+    /* Scratch of one signature, here rather than on the stack: the hash
+     * being computed, a staging block (also the HMAC pad) followed by the
+     * intermediate keys and the MAC, and the headers the signer adds. */
+    pe_sha256_t work;
+    unsigned char block[64 + 32];
+    pe_header_t added[3];
 } pe_sigv4_signer_t;
-
-/** One header of the request as the caller sends it (any case; value as
- *  sent, the signer trims it and collapses inner runs of spaces). */
-typedef struct {
-    const char *name;
-    size_t name_len;
-    const char *value;
-    size_t value_len;
-} pe_header_t;
 
 /** Flags for pe_sigv4_request_t.flags. */
 #define PE_SIGV4_NORMALIZE_PATH 0x1u /**< remove dot segments and empty segments */

@@ -3,7 +3,7 @@
  * (lib/ops_table.c) and writes the request target and JSON body.
  */
 #include "pe_internal.h"
-#include "pe_model.h"
+#include "pe_ops.h" /* PE_MODEL_MAX_DEPTH */
 
 #include <string.h>
 
@@ -101,11 +101,14 @@ static pe_status_t check_int(builder_t *b, const pe_member_t *m, int64_t v,
 static pe_status_t write_object(builder_t *b, const pe_shape_t *shape,
                                 const unsigned char *obj, unsigned depth);
 
-/* Writes one value of member m; `field` holds it as pe_model.h describes,
- * except for struct list elements, where `field` is the struct itself. */
-static pe_status_t write_value(builder_t *b, const pe_member_t *m,
-                               const unsigned char *field, bool inline_struct,
-                               unsigned depth)
+pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
+                             const unsigned char *field, unsigned depth);
+
+/* Writes a string, blob, bool or integer member. Outside the recursion,
+ * and not static so that the compiler keeps it out of write_value's
+ * frame. */
+pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
+                             const unsigned char *field, unsigned depth)
 {
     pe_status_t st;
     switch (m->type) {
@@ -151,6 +154,23 @@ static pe_status_t write_value(builder_t *b, const pe_member_t *m,
         pe_jw_int(&b->w, v.value);
         return PE_OK;
     }
+    default:
+        return diag_fail(b, depth, PE_ERR_UNSUPPORTED,
+                         "has a type no request carries");
+    }
+}
+
+/* Writes one value of member m; `field` holds it as pe_model.h describes,
+ * except for struct list elements, where `field` is the struct itself. */
+static pe_status_t write_value(builder_t *b, const pe_member_t *m,
+                               const unsigned char *field, bool inline_struct,
+                               unsigned depth)
+{
+    if (m->type >= PE_T_STRUCT && depth >= PE_MODEL_MAX_DEPTH) {
+        /* the tables never nest deeper: this bounds the recursion */
+        return diag_fail(b, depth, PE_ERR_UNSUPPORTED, "is nested too deeply");
+    }
+    switch (m->type) {
     case PE_T_STRUCT:
         return write_object(b, (const pe_shape_t *)m->ref,
                             inline_struct ? field
@@ -164,7 +184,7 @@ static pe_status_t write_value(builder_t *b, const pe_member_t *m,
         pe_jw_array_begin(&b->w);
         for (size_t i = 0; i < list.count; i++) {
             diag_step(b, depth, NULL, (int32_t)i);
-            st = write_value(b, elem,
+            pe_status_t st = write_value(b, elem,
                              (const unsigned char *)list.items + i * size, true,
                              depth + 1);
             if (st != PE_OK) {
@@ -175,8 +195,7 @@ static pe_status_t write_value(builder_t *b, const pe_member_t *m,
         return PE_OK;
     }
     default:
-        return diag_fail(b, depth, PE_ERR_UNSUPPORTED,
-                         "has a type no request carries");
+        return pe_build_scalar_(b, m, field, depth);
     }
 }
 

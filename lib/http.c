@@ -41,7 +41,7 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
                                        void *trace_ctx)
 {
     pe_json_writer_t w; /* used as a counting buffer */
-    pe_sigv4_extra_t extra;
+    char amz_date[17];
     pe_header_t headers[2];
     pe_sigv4_request_t sr;
     const char *query;
@@ -77,11 +77,12 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
     sr.time = now;
 
     /* the Authorization value's length, without hashing anything */
-    st = pe_sigv4_sign(signer, &sr, NULL, 0, &auth_len, NULL);
+    st = pe_sigv4_sign_traced(signer, &sr, NULL, 0, &auth_len, NULL, NULL,
+                              NULL);
     if (st != PE_ERR_BUFFER_TOO_SMALL) {
         return st == PE_OK ? PE_ERR_INVALID_ARGUMENT : st;
     }
-    st = pe_amz_date(now, extra.amz_date);
+    st = pe_amz_date(now, amz_date);
     if (st != PE_OK) {
         return st;
     }
@@ -92,7 +93,7 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
     pe_jw_put(&w, req->target, req->target_len);
     put_str(&w, " HTTP/1.1\r\n");
     put_header(&w, "Host", host, strlen(host));
-    put_header(&w, "X-Amz-Date", extra.amz_date, 16);
+    put_header(&w, "X-Amz-Date", amz_date, 16);
     if (signer->token) {
         put_header(&w, "X-Amz-Security-Token", signer->token,
                    signer->token_len);

@@ -9,7 +9,7 @@
  * them.
  */
 #include "pe_crypto.h"
-#include "pe_model.h"
+#include "pe_ops.h" /* PE_MODEL_MAX_DEPTH */
 
 #include <limits.h>
 #include <string.h>
@@ -27,6 +27,8 @@ typedef struct {
     size_t cap;
     size_t used; /* arena bytes needed so far (may exceed cap) */
     pe_diag_t *diag;
+    pe_status_t st; /* the first failure */
+    unsigned depth; /* nesting level of the member being decoded */
 } decoder_t;
 
 static pe_status_t fail(decoder_t *d, unsigned depth, const char *reason)
@@ -190,64 +192,58 @@ static bool parse_number(const char *s, size_t n, bool allow_fraction,
 }
 
 static int decode_object(decoder_t *d, const pe_shape_t *shape, int i,
-                         unsigned char *obj, unsigned depth, pe_status_t *st);
+                         unsigned char *obj);
 
-/* Decodes the value at token i into field (NULL: only count the arena);
- * returns the next token's index. */
-static int decode_value(decoder_t *d, const pe_member_t *m, int i,
-                        unsigned char *field, bool inline_struct,
-                        unsigned depth, pe_status_t *st)
+pe_status_t pe_json_scalar_(decoder_t *d, const pe_member_t *m,
+                            const jsmntok_t *t, unsigned char *field);
+
+/* Decodes the scalar (string, blob, bool, number) at token t into field
+ * (NULL: only count the arena). Outside the recursion, and not static so
+ * that the compiler keeps it out of decode_value's frame. */
+pe_status_t pe_json_scalar_(decoder_t *d, const pe_member_t *m,
+                            const jsmntok_t *t, unsigned char *field)
 {
-    const jsmntok_t *t = &d->tok[i];
+    unsigned depth = d->depth;
     const char *text = d->js + t->start;
     size_t len = (size_t)(t->end - t->start);
 
-    if (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY && t->size != 0) {
-        /* jsmn hangs a value on a string after ':' anywhere */
-        *st = fail(d, depth, "is malformed");
-        return i + 1;
-    }
     switch (m->type) {
     case PE_T_STRING:
         if (t->type != JSMN_STRING) {
-            *st = fail(d, depth, "must be a string");
-            break;
+            return fail(d, depth, "must be a string");
         }
         store_ptr(field, text);
-        return i + 1;
+        return PE_OK;
     case PE_T_BLOB: {
         pe_bytes_t v;
         size_t max = len / 4u * 3u + 3u;
         unsigned char *buf;
         if (t->type != JSMN_STRING || memchr(text, '\\', len)) {
-            *st = fail(d, depth, "must be a base64 string");
-            break;
+            return fail(d, depth, "must be a base64 string");
         }
         buf = (unsigned char *)take(d, max);
         if (buf) {
             if (pe_base64_decode(buf, max, &v.len, text, len) != 0) {
-                *st = fail(d, depth, "is not valid base64");
-                break;
+                return fail(d, depth, "is not valid base64");
             }
             v.data = buf;
             if (field) {
                 memcpy(field, &v, sizeof v);
             }
         }
-        return i + 1;
+        return PE_OK;
     }
     case PE_T_BOOL: {
         pe_bool_t v = is_literal(d, t, "true")    ? PE_TRUE
                       : is_literal(d, t, "false") ? PE_FALSE
                                                   : PE_UNSET;
         if (v == PE_UNSET) {
-            *st = fail(d, depth, "must be true or false");
-            break;
+            return fail(d, depth, "must be true or false");
         }
         if (field) {
             memcpy(field, &v, sizeof v);
         }
-        return i + 1;
+        return PE_OK;
     }
     case PE_T_INT:
     case PE_T_TIME:
@@ -257,15 +253,12 @@ static int decode_value(decoder_t *d, const pe_member_t *m, int i,
         bool frac = m->type != PE_T_INT;
         if (t->type != JSMN_PRIMITIVE ||
             !parse_number(text, len, frac, &iv, &dv)) {
-            *st = fail(d, depth,
-                       frac ? "must be a number" : "must be an integer");
-            break;
+            return fail(d, depth, frac ? "must be a number" : "must be an integer");
         }
         if (m->type == PE_T_TIME) {
             /* whole seconds, rounded down */
             if (!(dv > -9.2e18 && dv < 9.2e18)) {
-                *st = fail(d, depth, "is out of range");
-                break;
+                return fail(d, depth, "is out of range");
             }
             iv = (int64_t)dv;
             if ((double)iv > dv) {
@@ -281,31 +274,52 @@ static int decode_value(decoder_t *d, const pe_member_t *m, int i,
                 memcpy(field, &v, sizeof v);
             }
         }
-        return i + 1;
+        return PE_OK;
     }
-    case PE_T_STRUCT: {
+    default:
+        return fail(d, depth, "has an unknown type");
+    }
+}
+
+/* Decodes the value at token i into field (NULL: only count the arena);
+ * returns the next token's index. Struct list items (inline_struct) are
+ * stored in place, other structs are pointed to. Recursion: one
+ * decode_value and one decode_object per nesting level, at most
+ * PE_MODEL_MAX_DEPTH levels. */
+static int decode_value(decoder_t *d, const pe_member_t *m, int i,
+                        unsigned char *field, bool inline_struct)
+{
+    const jsmntok_t *t = &d->tok[i];
+
+    if (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY && t->size != 0) {
+        /* jsmn hangs a value on a string after ':' anywhere */
+        d->st = fail(d, d->depth, "is malformed");
+    } else if (m->type < PE_T_STRUCT) {
+        d->st = pe_json_scalar_(d, m, t, field);
+    } else if (d->depth >= PE_MODEL_MAX_DEPTH) {
+        /* the tables never nest deeper: this bounds the recursion */
+        d->st = fail(d, d->depth, "is nested too deeply");
+    } else if (m->type == PE_T_STRUCT) {
         const pe_shape_t *sub = (const pe_shape_t *)m->ref;
-        unsigned char *obj = NULL;
+        unsigned char *obj = field;
         if (t->type != JSMN_OBJECT) {
-            *st = fail(d, depth, "must be an object");
-            break;
+            d->st = fail(d, d->depth, "must be an object");
+            return i + 1;
         }
-        if (inline_struct) {
-            obj = field;
-        } else {
+        if (!inline_struct) {
             obj = (unsigned char *)take(d, sub->size);
             store_ptr(obj ? field : NULL, obj);
         }
-        return decode_object(d, sub, i, obj, depth, st);
-    }
-    case PE_T_LIST: {
+        return decode_object(d, sub, i, obj);
+    } else if (m->type == PE_T_LIST) {
         const pe_member_t *elem = (const pe_member_t *)m->ref;
         size_t size = pe_item_size(elem);
         size_t count = (size_t)t->size;
         unsigned char *items;
+        unsigned depth = d->depth;
         if (t->type != JSMN_ARRAY) {
-            *st = fail(d, depth, "must be an array");
-            break;
+            d->st = fail(d, depth, "must be an array");
+            return i + 1;
         }
         /* an empty list is present: give it a non-NULL items pointer */
         items = (unsigned char *)take(d, count ? count * size : 1u);
@@ -314,16 +328,15 @@ static int decode_value(decoder_t *d, const pe_member_t *m, int i,
             memcpy(field, &list, sizeof list);
         }
         i++;
-        for (size_t k = 0; k < count && *st == PE_OK; k++) {
+        for (size_t k = 0; k < count && d->st == PE_OK; k++) {
             step(d, depth, NULL, (int32_t)k);
-            i = decode_value(d, elem, i, items ? items + k * size : NULL, true,
-                             depth + 1, st);
+            d->depth = depth + 1;
+            i = decode_value(d, elem, i, items ? items + k * size : NULL, true);
         }
+        d->depth = depth;
         return i;
-    }
-    default:
-        *st = fail(d, depth, "has an unknown type");
-        break;
+    } else {
+        d->st = fail(d, d->depth, "has an unknown type");
     }
     return i + 1;
 }
@@ -341,17 +354,18 @@ static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
 }
 
 static int decode_object(decoder_t *d, const pe_shape_t *shape, int i,
-                         unsigned char *obj, unsigned depth, pe_status_t *st)
+                         unsigned char *obj)
 {
     int pairs = d->tok[i].size;
+    unsigned depth = d->depth;
     i++;
-    for (int k = 0; k < pairs && *st == PE_OK; k++) {
+    for (int k = 0; k < pairs && d->st == PE_OK; k++) {
         const jsmntok_t *key = &d->tok[i];
         const pe_member_t *m;
         if (key->type != JSMN_STRING || key->size != 1) {
             /* jsmn does not check that a key has one value: without this,
              * {"A":{"B"}} would read a value token past the last one */
-            *st = fail(d, depth, "has a key without exactly one value");
+            d->st = fail(d, depth, "has a key without exactly one value");
             return i + 1;
         }
         m = find_member(shape, d->js + key->start,
@@ -362,8 +376,9 @@ static int decode_object(decoder_t *d, const pe_shape_t *shape, int i,
             continue;
         }
         step(d, depth, m->name, -1);
-        i = decode_value(d, m, i, obj ? obj + m->offset : NULL, false,
-                         depth + 1, st);
+        d->depth = depth + 1;
+        i = decode_value(d, m, i, obj ? obj + m->offset : NULL, false);
+        d->depth = depth;
     }
     return i;
 }
@@ -519,13 +534,16 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     d.cap = arena_cap;
     d.used = tok_bytes;
     d.diag = diag;
+    d.st = PE_OK;
+    d.depth = 0;
     if (d.tok[0].type != JSMN_OBJECT || skip(d.tok, 0) != ntok ||
         !blank(json, 0, (size_t)d.tok[0].start) ||
         !blank(json, (size_t)d.tok[0].end, len)) {
         return PE_ERR_JSON; /* jsmn lets "," or ":" around the object by */
     }
     memset(out, 0, shape->size);
-    (void)decode_object(&d, shape, 0, (unsigned char *)out, 0, &st);
+    (void)decode_object(&d, shape, 0, (unsigned char *)out);
+    st = d.st;
     *arena_needed = lead + d.used;
     if (st != PE_OK) {
         return st;

@@ -80,6 +80,27 @@ class Gen:
         self.enums = {}          # enum shape name -> values
         self.lists = {}          # list type name -> element C type
         self.ranges = {}         # range C name -> (min, max)
+        self.names = set()       # member names: one object each
+
+    def name_obj(self, mname):
+        """A member name as its own object (not a literal): literals share
+        one merged section that --gc-sections keeps whole, named objects
+        go (with -fdata-sections) when no kept table refers to them."""
+        self.names.add(mname)
+        return 'n_%s' % mname
+
+    def depth(self, shape):
+        """Nesting levels below a structure: one per member, one more per
+        list element, as the builder and the decoder recurse."""
+        def member(sh):
+            s = self.shapes[sh]
+            if s['type'] == 'structure':
+                return 1 + max(1, self.depth(sh))
+            if s['type'] == 'list':
+                return 1 + member(s['member']['shape'])
+            return 1
+        return max([member(m['shape'])
+                    for m in self.shapes[shape]['members'].values()] or [0])
 
     # ---------------------------------------------------------- naming
     def struct_type(self, shape):
@@ -194,6 +215,14 @@ class Gen:
                 w('    %s%s' % (self.c_member(sh, mname, m), comment))
             w('};')
             w('')
+        depth = max(max(self.depth(self.ops[op]['input']['shape']),
+                        self.depth(self.ops[op]['output']['shape']))
+                    for op in OPERATIONS)
+        w('/* Deepest nesting of any input or output: members below the top')
+        w(' * structure, plus one per list element (the builder and the decoder')
+        w(' * recurse once per level; they refuse anything deeper). */')
+        w('#define PE_MODEL_MAX_DEPTH %d' % depth)
+        w('')
         w('/* The operations. */')
         for op in OPERATIONS:
             w('extern const pe_operation_t pe_op_%s;' % snake(op))
@@ -236,8 +265,8 @@ class Gen:
             # the table names query keys by member name
             assert m.get('locationName', mname) == mname, (owner, mname)
         ref = self.ref(owner, mname, m['shape'])
-        return '    {"%s", offsetof(%s, %s), %s, %s, %s},' % (
-            mname, self.struct_type(owner), snake(mname), PETYPE[t],
+        return '    {%s, offsetof(%s, %s), %s, %s, %s},' % (
+            self.name_obj(mname), self.struct_type(owner), snake(mname), PETYPE[t],
             ' | '.join(flags) or '0', ref)
 
     def ref(self, owner, mname, shape):
@@ -301,10 +330,22 @@ class Gen:
                     self.struct_id(sh), self.struct_id(sh), len(s['members']),
                     self.struct_type(sh)))
                 w('')
+        methods = sorted({self.ops[op]['http']['method'] for op in OPERATIONS})
+        for mth in methods:
+            w('static const char method_%s[] = "%s";' % (mth, mth))
+        w('')
+        paths = {}  # operations that share a path share its object
+        for op in OPERATIONS:
+            path = self.path(self.ops[op])
+            if path not in paths:
+                paths[path] = '%s_path' % snake(op)
+                w('static const char %s[] = "%s";' % (paths[path], path))
+            w('static const char %s_name[] = "%s";' % (snake(op), op))
+        w('')
         for op in OPERATIONS:
             o = self.ops[op]
-            w('const pe_operation_t pe_op_%s = {"%s", "%s", "%s", %s, %s};' % (
-                snake(op), op, o['http']['method'], self.path(o),
+            w('const pe_operation_t pe_op_%s = {%s_name, method_%s, %s, %s, %s};' % (
+                snake(op), snake(op), o['http']['method'], paths[self.path(o)],
                 self.shape_ref(o['input']['shape']),
                 self.shape_ref(o['output']['shape'])))
         w('')
@@ -322,9 +363,16 @@ class Gen:
         h('#include <stddef.h>')
         h('')
         h('static const pe_shape_t empty_shape = {NULL, 0, sizeof(pe_empty_t)};')
+        values = sorted({v for e in self.enums for v in self.enums[e]})
+        for v in values:
+            assert re.match(r'^[A-Za-z0-9_]+$', v), v
+            h('static const char v_%s[] = "%s";' % (v, v))
         for e in sorted(self.enums):
-            vals = ', '.join('"%s"' % v for v in self.enums[e])
+            vals = ', '.join('v_%s' % v for v in self.enums[e])
             h('static const char *const %s_values[] = {%s, NULL};' % (snake(e), vals))
+        h('')
+        for n in sorted(self.names):
+            h('static const char n_%s[] = "%s";' % (n, n))
         h('')
         for r in sorted(self.ranges):
             lo, hi = self.ranges[r]

@@ -6,14 +6,127 @@
 #include <stddef.h>
 
 static const pe_shape_t empty_shape = {NULL, 0, sizeof(pe_empty_t)};
-static const char *const behavior_on_mx_failure_values[] = {"USE_DEFAULT_VALUE", "REJECT_MESSAGE", NULL};
-static const char *const dimension_value_source_values[] = {"MESSAGE_TAG", "EMAIL_HEADER", "LINK_TAG", NULL};
-static const char *const dkim_status_values[] = {"PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", "NOT_STARTED", NULL};
-static const char *const event_type_values[] = {"SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "OPEN", "CLICK", "RENDERING_FAILURE", NULL};
-static const char *const identity_type_values[] = {"EMAIL_ADDRESS", "DOMAIN", "MANAGED_DOMAIN", NULL};
-static const char *const mail_from_domain_status_values[] = {"PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE", NULL};
-static const char *const tls_policy_values[] = {"REQUIRE", "OPTIONAL", NULL};
-static const char *const warmup_status_values[] = {"IN_PROGRESS", "DONE", NULL};
+static const char v_BOUNCE[] = "BOUNCE";
+static const char v_CLICK[] = "CLICK";
+static const char v_COMPLAINT[] = "COMPLAINT";
+static const char v_DELIVERY[] = "DELIVERY";
+static const char v_DOMAIN[] = "DOMAIN";
+static const char v_DONE[] = "DONE";
+static const char v_EMAIL_ADDRESS[] = "EMAIL_ADDRESS";
+static const char v_EMAIL_HEADER[] = "EMAIL_HEADER";
+static const char v_FAILED[] = "FAILED";
+static const char v_IN_PROGRESS[] = "IN_PROGRESS";
+static const char v_LINK_TAG[] = "LINK_TAG";
+static const char v_MANAGED_DOMAIN[] = "MANAGED_DOMAIN";
+static const char v_MESSAGE_TAG[] = "MESSAGE_TAG";
+static const char v_NOT_STARTED[] = "NOT_STARTED";
+static const char v_OPEN[] = "OPEN";
+static const char v_OPTIONAL[] = "OPTIONAL";
+static const char v_PENDING[] = "PENDING";
+static const char v_REJECT[] = "REJECT";
+static const char v_REJECT_MESSAGE[] = "REJECT_MESSAGE";
+static const char v_RENDERING_FAILURE[] = "RENDERING_FAILURE";
+static const char v_REQUIRE[] = "REQUIRE";
+static const char v_SEND[] = "SEND";
+static const char v_SUCCESS[] = "SUCCESS";
+static const char v_TEMPORARY_FAILURE[] = "TEMPORARY_FAILURE";
+static const char v_USE_DEFAULT_VALUE[] = "USE_DEFAULT_VALUE";
+static const char *const behavior_on_mx_failure_values[] = {v_USE_DEFAULT_VALUE, v_REJECT_MESSAGE, NULL};
+static const char *const dimension_value_source_values[] = {v_MESSAGE_TAG, v_EMAIL_HEADER, v_LINK_TAG, NULL};
+static const char *const dkim_status_values[] = {v_PENDING, v_SUCCESS, v_FAILED, v_TEMPORARY_FAILURE, v_NOT_STARTED, NULL};
+static const char *const event_type_values[] = {v_SEND, v_REJECT, v_BOUNCE, v_COMPLAINT, v_DELIVERY, v_OPEN, v_CLICK, v_RENDERING_FAILURE, NULL};
+static const char *const identity_type_values[] = {v_EMAIL_ADDRESS, v_DOMAIN, v_MANAGED_DOMAIN, NULL};
+static const char *const mail_from_domain_status_values[] = {v_PENDING, v_SUCCESS, v_FAILED, v_TEMPORARY_FAILURE, NULL};
+static const char *const tls_policy_values[] = {v_REQUIRE, v_OPTIONAL, NULL};
+static const char *const warmup_status_values[] = {v_IN_PROGRESS, v_DONE, NULL};
+
+static const char n_ApplicationArn[] = "ApplicationArn";
+static const char n_AutoWarmupEnabled[] = "AutoWarmupEnabled";
+static const char n_BccAddresses[] = "BccAddresses";
+static const char n_BehaviorOnMxFailure[] = "BehaviorOnMxFailure";
+static const char n_Body[] = "Body";
+static const char n_CcAddresses[] = "CcAddresses";
+static const char n_Charset[] = "Charset";
+static const char n_CloudWatchDestination[] = "CloudWatchDestination";
+static const char n_ConfigurationSetName[] = "ConfigurationSetName";
+static const char n_ConfigurationSets[] = "ConfigurationSets";
+static const char n_Content[] = "Content";
+static const char n_CustomRedirectDomain[] = "CustomRedirectDomain";
+static const char n_Data[] = "Data";
+static const char n_DedicatedIp[] = "DedicatedIp";
+static const char n_DedicatedIpAutoWarmupEnabled[] = "DedicatedIpAutoWarmupEnabled";
+static const char n_DedicatedIpPools[] = "DedicatedIpPools";
+static const char n_DedicatedIps[] = "DedicatedIps";
+static const char n_DefaultDimensionValue[] = "DefaultDimensionValue";
+static const char n_DeliveryOptions[] = "DeliveryOptions";
+static const char n_DeliveryStreamArn[] = "DeliveryStreamArn";
+static const char n_Destination[] = "Destination";
+static const char n_DestinationPoolName[] = "DestinationPoolName";
+static const char n_DimensionConfigurations[] = "DimensionConfigurations";
+static const char n_DimensionName[] = "DimensionName";
+static const char n_DimensionValueSource[] = "DimensionValueSource";
+static const char n_DkimAttributes[] = "DkimAttributes";
+static const char n_EmailForwardingEnabled[] = "EmailForwardingEnabled";
+static const char n_EmailIdentities[] = "EmailIdentities";
+static const char n_EmailIdentity[] = "EmailIdentity";
+static const char n_EmailTags[] = "EmailTags";
+static const char n_Enabled[] = "Enabled";
+static const char n_EnforcementStatus[] = "EnforcementStatus";
+static const char n_EventDestination[] = "EventDestination";
+static const char n_EventDestinationName[] = "EventDestinationName";
+static const char n_EventDestinations[] = "EventDestinations";
+static const char n_FeedbackForwardingEmailAddress[] = "FeedbackForwardingEmailAddress";
+static const char n_FeedbackForwardingStatus[] = "FeedbackForwardingStatus";
+static const char n_FromEmailAddress[] = "FromEmailAddress";
+static const char n_Html[] = "Html";
+static const char n_IamRoleArn[] = "IamRoleArn";
+static const char n_IdentityName[] = "IdentityName";
+static const char n_IdentityType[] = "IdentityType";
+static const char n_Ip[] = "Ip";
+static const char n_Key[] = "Key";
+static const char n_KinesisFirehoseDestination[] = "KinesisFirehoseDestination";
+static const char n_LastFreshStart[] = "LastFreshStart";
+static const char n_MailFromAttributes[] = "MailFromAttributes";
+static const char n_MailFromDomain[] = "MailFromDomain";
+static const char n_MailFromDomainStatus[] = "MailFromDomainStatus";
+static const char n_MatchingEventTypes[] = "MatchingEventTypes";
+static const char n_Max24HourSend[] = "Max24HourSend";
+static const char n_MaxSendRate[] = "MaxSendRate";
+static const char n_MessageId[] = "MessageId";
+static const char n_Name[] = "Name";
+static const char n_NextToken[] = "NextToken";
+static const char n_PageSize[] = "PageSize";
+static const char n_PinpointDestination[] = "PinpointDestination";
+static const char n_PoolName[] = "PoolName";
+static const char n_ProductionAccessEnabled[] = "ProductionAccessEnabled";
+static const char n_Raw[] = "Raw";
+static const char n_ReplyToAddresses[] = "ReplyToAddresses";
+static const char n_ReputationMetricsEnabled[] = "ReputationMetricsEnabled";
+static const char n_ReputationOptions[] = "ReputationOptions";
+static const char n_SendQuota[] = "SendQuota";
+static const char n_SendingEnabled[] = "SendingEnabled";
+static const char n_SendingOptions[] = "SendingOptions";
+static const char n_SendingPoolName[] = "SendingPoolName";
+static const char n_SentLast24Hours[] = "SentLast24Hours";
+static const char n_SigningEnabled[] = "SigningEnabled";
+static const char n_Simple[] = "Simple";
+static const char n_SnsDestination[] = "SnsDestination";
+static const char n_Status[] = "Status";
+static const char n_Subject[] = "Subject";
+static const char n_Tags[] = "Tags";
+static const char n_Template[] = "Template";
+static const char n_TemplateArn[] = "TemplateArn";
+static const char n_TemplateData[] = "TemplateData";
+static const char n_Text[] = "Text";
+static const char n_TlsPolicy[] = "TlsPolicy";
+static const char n_ToAddresses[] = "ToAddresses";
+static const char n_Tokens[] = "Tokens";
+static const char n_TopicArn[] = "TopicArn";
+static const char n_TrackingOptions[] = "TrackingOptions";
+static const char n_Value[] = "Value";
+static const char n_VerifiedForSendingStatus[] = "VerifiedForSendingStatus";
+static const char n_WarmupPercentage[] = "WarmupPercentage";
+static const char n_WarmupStatus[] = "WarmupStatus";
 
 static const pe_range_t range_0_100 = {0, 100};
 static const pe_range_t range_0_1000 = {0, 1000};
@@ -21,462 +134,521 @@ static const pe_range_t range_0_2147483647 = {0, 2147483647};
 static const pe_range_t range_m2147483648_2147483647 = {-2147483647 - 1, 2147483647};
 
 static const pe_member_t pe_tracking_options_members[] = {
-    {"CustomRedirectDomain", offsetof(pe_tracking_options_t, custom_redirect_domain), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_CustomRedirectDomain, offsetof(pe_tracking_options_t, custom_redirect_domain), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_tracking_options_shape = {pe_tracking_options_members, 1, sizeof(pe_tracking_options_t)};
 
 static const pe_member_t pe_delivery_options_members[] = {
-    {"TlsPolicy", offsetof(pe_delivery_options_t, tls_policy), PE_T_STRING, 0, tls_policy_values},
-    {"SendingPoolName", offsetof(pe_delivery_options_t, sending_pool_name), PE_T_STRING, 0, NULL},
+    {n_TlsPolicy, offsetof(pe_delivery_options_t, tls_policy), PE_T_STRING, 0, tls_policy_values},
+    {n_SendingPoolName, offsetof(pe_delivery_options_t, sending_pool_name), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_delivery_options_shape = {pe_delivery_options_members, 2, sizeof(pe_delivery_options_t)};
 
 static const pe_member_t pe_reputation_options_members[] = {
-    {"ReputationMetricsEnabled", offsetof(pe_reputation_options_t, reputation_metrics_enabled), PE_T_BOOL, 0, NULL},
-    {"LastFreshStart", offsetof(pe_reputation_options_t, last_fresh_start), PE_T_TIME, 0, NULL},
+    {n_ReputationMetricsEnabled, offsetof(pe_reputation_options_t, reputation_metrics_enabled), PE_T_BOOL, 0, NULL},
+    {n_LastFreshStart, offsetof(pe_reputation_options_t, last_fresh_start), PE_T_TIME, 0, NULL},
 };
 static const pe_shape_t pe_reputation_options_shape = {pe_reputation_options_members, 2, sizeof(pe_reputation_options_t)};
 
 static const pe_member_t pe_sending_options_members[] = {
-    {"SendingEnabled", offsetof(pe_sending_options_t, sending_enabled), PE_T_BOOL, 0, NULL},
+    {n_SendingEnabled, offsetof(pe_sending_options_t, sending_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_sending_options_shape = {pe_sending_options_members, 1, sizeof(pe_sending_options_t)};
 
 static const pe_member_t pe_tag_members[] = {
-    {"Key", offsetof(pe_tag_t, key), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"Value", offsetof(pe_tag_t, value), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Key, offsetof(pe_tag_t, key), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Value, offsetof(pe_tag_t, value), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_tag_shape = {pe_tag_members, 2, sizeof(pe_tag_t)};
 
 static const pe_member_t tag_list_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_tag_shape};
 static const pe_member_t pe_create_configuration_set_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_create_configuration_set_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"TrackingOptions", offsetof(pe_create_configuration_set_input_t, tracking_options), PE_T_STRUCT, 0, &pe_tracking_options_shape},
-    {"DeliveryOptions", offsetof(pe_create_configuration_set_input_t, delivery_options), PE_T_STRUCT, 0, &pe_delivery_options_shape},
-    {"ReputationOptions", offsetof(pe_create_configuration_set_input_t, reputation_options), PE_T_STRUCT, 0, &pe_reputation_options_shape},
-    {"SendingOptions", offsetof(pe_create_configuration_set_input_t, sending_options), PE_T_STRUCT, 0, &pe_sending_options_shape},
-    {"Tags", offsetof(pe_create_configuration_set_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_ConfigurationSetName, offsetof(pe_create_configuration_set_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_TrackingOptions, offsetof(pe_create_configuration_set_input_t, tracking_options), PE_T_STRUCT, 0, &pe_tracking_options_shape},
+    {n_DeliveryOptions, offsetof(pe_create_configuration_set_input_t, delivery_options), PE_T_STRUCT, 0, &pe_delivery_options_shape},
+    {n_ReputationOptions, offsetof(pe_create_configuration_set_input_t, reputation_options), PE_T_STRUCT, 0, &pe_reputation_options_shape},
+    {n_SendingOptions, offsetof(pe_create_configuration_set_input_t, sending_options), PE_T_STRUCT, 0, &pe_sending_options_shape},
+    {n_Tags, offsetof(pe_create_configuration_set_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
 };
 static const pe_shape_t pe_create_configuration_set_input_shape = {pe_create_configuration_set_input_members, 6, sizeof(pe_create_configuration_set_input_t)};
 
 static const pe_member_t pe_kinesis_firehose_destination_members[] = {
-    {"IamRoleArn", offsetof(pe_kinesis_firehose_destination_t, iam_role_arn), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"DeliveryStreamArn", offsetof(pe_kinesis_firehose_destination_t, delivery_stream_arn), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_IamRoleArn, offsetof(pe_kinesis_firehose_destination_t, iam_role_arn), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_DeliveryStreamArn, offsetof(pe_kinesis_firehose_destination_t, delivery_stream_arn), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_kinesis_firehose_destination_shape = {pe_kinesis_firehose_destination_members, 2, sizeof(pe_kinesis_firehose_destination_t)};
 
 static const pe_member_t pe_cloud_watch_dimension_configuration_members[] = {
-    {"DimensionName", offsetof(pe_cloud_watch_dimension_configuration_t, dimension_name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"DimensionValueSource", offsetof(pe_cloud_watch_dimension_configuration_t, dimension_value_source), PE_T_STRING, PE_M_REQUIRED, dimension_value_source_values},
-    {"DefaultDimensionValue", offsetof(pe_cloud_watch_dimension_configuration_t, default_dimension_value), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_DimensionName, offsetof(pe_cloud_watch_dimension_configuration_t, dimension_name), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_DimensionValueSource, offsetof(pe_cloud_watch_dimension_configuration_t, dimension_value_source), PE_T_STRING, PE_M_REQUIRED, dimension_value_source_values},
+    {n_DefaultDimensionValue, offsetof(pe_cloud_watch_dimension_configuration_t, default_dimension_value), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_cloud_watch_dimension_configuration_shape = {pe_cloud_watch_dimension_configuration_members, 3, sizeof(pe_cloud_watch_dimension_configuration_t)};
 
 static const pe_member_t cloud_watch_dimension_configurations_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_cloud_watch_dimension_configuration_shape};
 static const pe_member_t pe_cloud_watch_destination_members[] = {
-    {"DimensionConfigurations", offsetof(pe_cloud_watch_destination_t, dimension_configurations), PE_T_LIST, PE_M_REQUIRED, &cloud_watch_dimension_configurations_elem},
+    {n_DimensionConfigurations, offsetof(pe_cloud_watch_destination_t, dimension_configurations), PE_T_LIST, PE_M_REQUIRED, &cloud_watch_dimension_configurations_elem},
 };
 static const pe_shape_t pe_cloud_watch_destination_shape = {pe_cloud_watch_destination_members, 1, sizeof(pe_cloud_watch_destination_t)};
 
 static const pe_member_t pe_sns_destination_members[] = {
-    {"TopicArn", offsetof(pe_sns_destination_t, topic_arn), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_TopicArn, offsetof(pe_sns_destination_t, topic_arn), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_sns_destination_shape = {pe_sns_destination_members, 1, sizeof(pe_sns_destination_t)};
 
 static const pe_member_t pe_pinpoint_destination_members[] = {
-    {"ApplicationArn", offsetof(pe_pinpoint_destination_t, application_arn), PE_T_STRING, 0, NULL},
+    {n_ApplicationArn, offsetof(pe_pinpoint_destination_t, application_arn), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_pinpoint_destination_shape = {pe_pinpoint_destination_members, 1, sizeof(pe_pinpoint_destination_t)};
 
 static const pe_member_t event_types_elem = {NULL, 0, PE_T_STRING, 0, event_type_values};
 static const pe_member_t pe_event_destination_definition_members[] = {
-    {"Enabled", offsetof(pe_event_destination_definition_t, enabled), PE_T_BOOL, 0, NULL},
-    {"MatchingEventTypes", offsetof(pe_event_destination_definition_t, matching_event_types), PE_T_LIST, 0, &event_types_elem},
-    {"KinesisFirehoseDestination", offsetof(pe_event_destination_definition_t, kinesis_firehose_destination), PE_T_STRUCT, 0, &pe_kinesis_firehose_destination_shape},
-    {"CloudWatchDestination", offsetof(pe_event_destination_definition_t, cloud_watch_destination), PE_T_STRUCT, 0, &pe_cloud_watch_destination_shape},
-    {"SnsDestination", offsetof(pe_event_destination_definition_t, sns_destination), PE_T_STRUCT, 0, &pe_sns_destination_shape},
-    {"PinpointDestination", offsetof(pe_event_destination_definition_t, pinpoint_destination), PE_T_STRUCT, 0, &pe_pinpoint_destination_shape},
+    {n_Enabled, offsetof(pe_event_destination_definition_t, enabled), PE_T_BOOL, 0, NULL},
+    {n_MatchingEventTypes, offsetof(pe_event_destination_definition_t, matching_event_types), PE_T_LIST, 0, &event_types_elem},
+    {n_KinesisFirehoseDestination, offsetof(pe_event_destination_definition_t, kinesis_firehose_destination), PE_T_STRUCT, 0, &pe_kinesis_firehose_destination_shape},
+    {n_CloudWatchDestination, offsetof(pe_event_destination_definition_t, cloud_watch_destination), PE_T_STRUCT, 0, &pe_cloud_watch_destination_shape},
+    {n_SnsDestination, offsetof(pe_event_destination_definition_t, sns_destination), PE_T_STRUCT, 0, &pe_sns_destination_shape},
+    {n_PinpointDestination, offsetof(pe_event_destination_definition_t, pinpoint_destination), PE_T_STRUCT, 0, &pe_pinpoint_destination_shape},
 };
 static const pe_shape_t pe_event_destination_definition_shape = {pe_event_destination_definition_members, 6, sizeof(pe_event_destination_definition_t)};
 
 static const pe_member_t pe_create_configuration_set_event_destination_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_create_configuration_set_event_destination_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"EventDestinationName", offsetof(pe_create_configuration_set_event_destination_input_t, event_destination_name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"EventDestination", offsetof(pe_create_configuration_set_event_destination_input_t, event_destination), PE_T_STRUCT, PE_M_REQUIRED, &pe_event_destination_definition_shape},
+    {n_ConfigurationSetName, offsetof(pe_create_configuration_set_event_destination_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_EventDestinationName, offsetof(pe_create_configuration_set_event_destination_input_t, event_destination_name), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_EventDestination, offsetof(pe_create_configuration_set_event_destination_input_t, event_destination), PE_T_STRUCT, PE_M_REQUIRED, &pe_event_destination_definition_shape},
 };
 static const pe_shape_t pe_create_configuration_set_event_destination_input_shape = {pe_create_configuration_set_event_destination_input_members, 3, sizeof(pe_create_configuration_set_event_destination_input_t)};
 
 static const pe_member_t pe_create_dedicated_ip_pool_input_members[] = {
-    {"PoolName", offsetof(pe_create_dedicated_ip_pool_input_t, pool_name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"Tags", offsetof(pe_create_dedicated_ip_pool_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_PoolName, offsetof(pe_create_dedicated_ip_pool_input_t, pool_name), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Tags, offsetof(pe_create_dedicated_ip_pool_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
 };
 static const pe_shape_t pe_create_dedicated_ip_pool_input_shape = {pe_create_dedicated_ip_pool_input_members, 2, sizeof(pe_create_dedicated_ip_pool_input_t)};
 
 static const pe_member_t pe_create_email_identity_input_members[] = {
-    {"EmailIdentity", offsetof(pe_create_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"Tags", offsetof(pe_create_email_identity_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_EmailIdentity, offsetof(pe_create_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Tags, offsetof(pe_create_email_identity_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
 };
 static const pe_shape_t pe_create_email_identity_input_shape = {pe_create_email_identity_input_members, 2, sizeof(pe_create_email_identity_input_t)};
 
 static const pe_member_t dns_token_list_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_dkim_attributes_members[] = {
-    {"SigningEnabled", offsetof(pe_dkim_attributes_t, signing_enabled), PE_T_BOOL, 0, NULL},
-    {"Status", offsetof(pe_dkim_attributes_t, status), PE_T_STRING, 0, dkim_status_values},
-    {"Tokens", offsetof(pe_dkim_attributes_t, tokens), PE_T_LIST, 0, &dns_token_list_elem},
+    {n_SigningEnabled, offsetof(pe_dkim_attributes_t, signing_enabled), PE_T_BOOL, 0, NULL},
+    {n_Status, offsetof(pe_dkim_attributes_t, status), PE_T_STRING, 0, dkim_status_values},
+    {n_Tokens, offsetof(pe_dkim_attributes_t, tokens), PE_T_LIST, 0, &dns_token_list_elem},
 };
 static const pe_shape_t pe_dkim_attributes_shape = {pe_dkim_attributes_members, 3, sizeof(pe_dkim_attributes_t)};
 
 static const pe_member_t pe_create_email_identity_output_members[] = {
-    {"IdentityType", offsetof(pe_create_email_identity_output_t, identity_type), PE_T_STRING, 0, identity_type_values},
-    {"VerifiedForSendingStatus", offsetof(pe_create_email_identity_output_t, verified_for_sending_status), PE_T_BOOL, 0, NULL},
-    {"DkimAttributes", offsetof(pe_create_email_identity_output_t, dkim_attributes), PE_T_STRUCT, 0, &pe_dkim_attributes_shape},
+    {n_IdentityType, offsetof(pe_create_email_identity_output_t, identity_type), PE_T_STRING, 0, identity_type_values},
+    {n_VerifiedForSendingStatus, offsetof(pe_create_email_identity_output_t, verified_for_sending_status), PE_T_BOOL, 0, NULL},
+    {n_DkimAttributes, offsetof(pe_create_email_identity_output_t, dkim_attributes), PE_T_STRUCT, 0, &pe_dkim_attributes_shape},
 };
 static const pe_shape_t pe_create_email_identity_output_shape = {pe_create_email_identity_output_members, 3, sizeof(pe_create_email_identity_output_t)};
 
 static const pe_member_t pe_delete_configuration_set_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_delete_configuration_set_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_ConfigurationSetName, offsetof(pe_delete_configuration_set_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_delete_configuration_set_input_shape = {pe_delete_configuration_set_input_members, 1, sizeof(pe_delete_configuration_set_input_t)};
 
 static const pe_member_t pe_delete_configuration_set_event_destination_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_delete_configuration_set_event_destination_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"EventDestinationName", offsetof(pe_delete_configuration_set_event_destination_input_t, event_destination_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_ConfigurationSetName, offsetof(pe_delete_configuration_set_event_destination_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_EventDestinationName, offsetof(pe_delete_configuration_set_event_destination_input_t, event_destination_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_delete_configuration_set_event_destination_input_shape = {pe_delete_configuration_set_event_destination_input_members, 2, sizeof(pe_delete_configuration_set_event_destination_input_t)};
 
 static const pe_member_t pe_delete_dedicated_ip_pool_input_members[] = {
-    {"PoolName", offsetof(pe_delete_dedicated_ip_pool_input_t, pool_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_PoolName, offsetof(pe_delete_dedicated_ip_pool_input_t, pool_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_delete_dedicated_ip_pool_input_shape = {pe_delete_dedicated_ip_pool_input_members, 1, sizeof(pe_delete_dedicated_ip_pool_input_t)};
 
 static const pe_member_t pe_delete_email_identity_input_members[] = {
-    {"EmailIdentity", offsetof(pe_delete_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_EmailIdentity, offsetof(pe_delete_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_delete_email_identity_input_shape = {pe_delete_email_identity_input_members, 1, sizeof(pe_delete_email_identity_input_t)};
 
 static const pe_member_t pe_send_quota_members[] = {
-    {"Max24HourSend", offsetof(pe_send_quota_t, max24_hour_send), PE_T_DOUBLE, 0, NULL},
-    {"MaxSendRate", offsetof(pe_send_quota_t, max_send_rate), PE_T_DOUBLE, 0, NULL},
-    {"SentLast24Hours", offsetof(pe_send_quota_t, sent_last24_hours), PE_T_DOUBLE, 0, NULL},
+    {n_Max24HourSend, offsetof(pe_send_quota_t, max24_hour_send), PE_T_DOUBLE, 0, NULL},
+    {n_MaxSendRate, offsetof(pe_send_quota_t, max_send_rate), PE_T_DOUBLE, 0, NULL},
+    {n_SentLast24Hours, offsetof(pe_send_quota_t, sent_last24_hours), PE_T_DOUBLE, 0, NULL},
 };
 static const pe_shape_t pe_send_quota_shape = {pe_send_quota_members, 3, sizeof(pe_send_quota_t)};
 
 static const pe_member_t pe_get_account_output_members[] = {
-    {"SendQuota", offsetof(pe_get_account_output_t, send_quota), PE_T_STRUCT, 0, &pe_send_quota_shape},
-    {"SendingEnabled", offsetof(pe_get_account_output_t, sending_enabled), PE_T_BOOL, 0, NULL},
-    {"DedicatedIpAutoWarmupEnabled", offsetof(pe_get_account_output_t, dedicated_ip_auto_warmup_enabled), PE_T_BOOL, 0, NULL},
-    {"EnforcementStatus", offsetof(pe_get_account_output_t, enforcement_status), PE_T_STRING, 0, NULL},
-    {"ProductionAccessEnabled", offsetof(pe_get_account_output_t, production_access_enabled), PE_T_BOOL, 0, NULL},
+    {n_SendQuota, offsetof(pe_get_account_output_t, send_quota), PE_T_STRUCT, 0, &pe_send_quota_shape},
+    {n_SendingEnabled, offsetof(pe_get_account_output_t, sending_enabled), PE_T_BOOL, 0, NULL},
+    {n_DedicatedIpAutoWarmupEnabled, offsetof(pe_get_account_output_t, dedicated_ip_auto_warmup_enabled), PE_T_BOOL, 0, NULL},
+    {n_EnforcementStatus, offsetof(pe_get_account_output_t, enforcement_status), PE_T_STRING, 0, NULL},
+    {n_ProductionAccessEnabled, offsetof(pe_get_account_output_t, production_access_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_get_account_output_shape = {pe_get_account_output_members, 5, sizeof(pe_get_account_output_t)};
 
 static const pe_member_t pe_get_configuration_set_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_get_configuration_set_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_ConfigurationSetName, offsetof(pe_get_configuration_set_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_get_configuration_set_input_shape = {pe_get_configuration_set_input_members, 1, sizeof(pe_get_configuration_set_input_t)};
 
 static const pe_member_t pe_get_configuration_set_output_members[] = {
-    {"ConfigurationSetName", offsetof(pe_get_configuration_set_output_t, configuration_set_name), PE_T_STRING, 0, NULL},
-    {"TrackingOptions", offsetof(pe_get_configuration_set_output_t, tracking_options), PE_T_STRUCT, 0, &pe_tracking_options_shape},
-    {"DeliveryOptions", offsetof(pe_get_configuration_set_output_t, delivery_options), PE_T_STRUCT, 0, &pe_delivery_options_shape},
-    {"ReputationOptions", offsetof(pe_get_configuration_set_output_t, reputation_options), PE_T_STRUCT, 0, &pe_reputation_options_shape},
-    {"SendingOptions", offsetof(pe_get_configuration_set_output_t, sending_options), PE_T_STRUCT, 0, &pe_sending_options_shape},
-    {"Tags", offsetof(pe_get_configuration_set_output_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_ConfigurationSetName, offsetof(pe_get_configuration_set_output_t, configuration_set_name), PE_T_STRING, 0, NULL},
+    {n_TrackingOptions, offsetof(pe_get_configuration_set_output_t, tracking_options), PE_T_STRUCT, 0, &pe_tracking_options_shape},
+    {n_DeliveryOptions, offsetof(pe_get_configuration_set_output_t, delivery_options), PE_T_STRUCT, 0, &pe_delivery_options_shape},
+    {n_ReputationOptions, offsetof(pe_get_configuration_set_output_t, reputation_options), PE_T_STRUCT, 0, &pe_reputation_options_shape},
+    {n_SendingOptions, offsetof(pe_get_configuration_set_output_t, sending_options), PE_T_STRUCT, 0, &pe_sending_options_shape},
+    {n_Tags, offsetof(pe_get_configuration_set_output_t, tags), PE_T_LIST, 0, &tag_list_elem},
 };
 static const pe_shape_t pe_get_configuration_set_output_shape = {pe_get_configuration_set_output_members, 6, sizeof(pe_get_configuration_set_output_t)};
 
 static const pe_member_t pe_get_configuration_set_event_destinations_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_get_configuration_set_event_destinations_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_ConfigurationSetName, offsetof(pe_get_configuration_set_event_destinations_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_get_configuration_set_event_destinations_input_shape = {pe_get_configuration_set_event_destinations_input_members, 1, sizeof(pe_get_configuration_set_event_destinations_input_t)};
 
 static const pe_member_t pe_event_destination_members[] = {
-    {"Name", offsetof(pe_event_destination_t, name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"Enabled", offsetof(pe_event_destination_t, enabled), PE_T_BOOL, 0, NULL},
-    {"MatchingEventTypes", offsetof(pe_event_destination_t, matching_event_types), PE_T_LIST, PE_M_REQUIRED, &event_types_elem},
-    {"KinesisFirehoseDestination", offsetof(pe_event_destination_t, kinesis_firehose_destination), PE_T_STRUCT, 0, &pe_kinesis_firehose_destination_shape},
-    {"CloudWatchDestination", offsetof(pe_event_destination_t, cloud_watch_destination), PE_T_STRUCT, 0, &pe_cloud_watch_destination_shape},
-    {"SnsDestination", offsetof(pe_event_destination_t, sns_destination), PE_T_STRUCT, 0, &pe_sns_destination_shape},
-    {"PinpointDestination", offsetof(pe_event_destination_t, pinpoint_destination), PE_T_STRUCT, 0, &pe_pinpoint_destination_shape},
+    {n_Name, offsetof(pe_event_destination_t, name), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Enabled, offsetof(pe_event_destination_t, enabled), PE_T_BOOL, 0, NULL},
+    {n_MatchingEventTypes, offsetof(pe_event_destination_t, matching_event_types), PE_T_LIST, PE_M_REQUIRED, &event_types_elem},
+    {n_KinesisFirehoseDestination, offsetof(pe_event_destination_t, kinesis_firehose_destination), PE_T_STRUCT, 0, &pe_kinesis_firehose_destination_shape},
+    {n_CloudWatchDestination, offsetof(pe_event_destination_t, cloud_watch_destination), PE_T_STRUCT, 0, &pe_cloud_watch_destination_shape},
+    {n_SnsDestination, offsetof(pe_event_destination_t, sns_destination), PE_T_STRUCT, 0, &pe_sns_destination_shape},
+    {n_PinpointDestination, offsetof(pe_event_destination_t, pinpoint_destination), PE_T_STRUCT, 0, &pe_pinpoint_destination_shape},
 };
 static const pe_shape_t pe_event_destination_shape = {pe_event_destination_members, 7, sizeof(pe_event_destination_t)};
 
 static const pe_member_t event_destinations_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_event_destination_shape};
 static const pe_member_t pe_get_configuration_set_event_destinations_output_members[] = {
-    {"EventDestinations", offsetof(pe_get_configuration_set_event_destinations_output_t, event_destinations), PE_T_LIST, 0, &event_destinations_elem},
+    {n_EventDestinations, offsetof(pe_get_configuration_set_event_destinations_output_t, event_destinations), PE_T_LIST, 0, &event_destinations_elem},
 };
 static const pe_shape_t pe_get_configuration_set_event_destinations_output_shape = {pe_get_configuration_set_event_destinations_output_members, 1, sizeof(pe_get_configuration_set_event_destinations_output_t)};
 
 static const pe_member_t pe_get_dedicated_ip_input_members[] = {
-    {"Ip", offsetof(pe_get_dedicated_ip_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_Ip, offsetof(pe_get_dedicated_ip_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_get_dedicated_ip_input_shape = {pe_get_dedicated_ip_input_members, 1, sizeof(pe_get_dedicated_ip_input_t)};
 
 static const pe_member_t pe_dedicated_ip_members[] = {
-    {"Ip", offsetof(pe_dedicated_ip_t, ip), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"WarmupStatus", offsetof(pe_dedicated_ip_t, warmup_status), PE_T_STRING, PE_M_REQUIRED, warmup_status_values},
-    {"WarmupPercentage", offsetof(pe_dedicated_ip_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &range_m2147483648_2147483647},
-    {"PoolName", offsetof(pe_dedicated_ip_t, pool_name), PE_T_STRING, 0, NULL},
+    {n_Ip, offsetof(pe_dedicated_ip_t, ip), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_WarmupStatus, offsetof(pe_dedicated_ip_t, warmup_status), PE_T_STRING, PE_M_REQUIRED, warmup_status_values},
+    {n_WarmupPercentage, offsetof(pe_dedicated_ip_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &range_m2147483648_2147483647},
+    {n_PoolName, offsetof(pe_dedicated_ip_t, pool_name), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_dedicated_ip_shape = {pe_dedicated_ip_members, 4, sizeof(pe_dedicated_ip_t)};
 
 static const pe_member_t pe_get_dedicated_ip_output_members[] = {
-    {"DedicatedIp", offsetof(pe_get_dedicated_ip_output_t, dedicated_ip), PE_T_STRUCT, 0, &pe_dedicated_ip_shape},
+    {n_DedicatedIp, offsetof(pe_get_dedicated_ip_output_t, dedicated_ip), PE_T_STRUCT, 0, &pe_dedicated_ip_shape},
 };
 static const pe_shape_t pe_get_dedicated_ip_output_shape = {pe_get_dedicated_ip_output_members, 1, sizeof(pe_get_dedicated_ip_output_t)};
 
 static const pe_member_t pe_get_dedicated_ips_input_members[] = {
-    {"PoolName", offsetof(pe_get_dedicated_ips_input_t, pool_name), PE_T_STRING, PE_M_QUERY, NULL},
-    {"NextToken", offsetof(pe_get_dedicated_ips_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
-    {"PageSize", offsetof(pe_get_dedicated_ips_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
+    {n_PoolName, offsetof(pe_get_dedicated_ips_input_t, pool_name), PE_T_STRING, PE_M_QUERY, NULL},
+    {n_NextToken, offsetof(pe_get_dedicated_ips_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
+    {n_PageSize, offsetof(pe_get_dedicated_ips_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
 };
 static const pe_shape_t pe_get_dedicated_ips_input_shape = {pe_get_dedicated_ips_input_members, 3, sizeof(pe_get_dedicated_ips_input_t)};
 
 static const pe_member_t dedicated_ip_list_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_dedicated_ip_shape};
 static const pe_member_t pe_get_dedicated_ips_output_members[] = {
-    {"DedicatedIps", offsetof(pe_get_dedicated_ips_output_t, dedicated_ips), PE_T_LIST, 0, &dedicated_ip_list_elem},
-    {"NextToken", offsetof(pe_get_dedicated_ips_output_t, next_token), PE_T_STRING, 0, NULL},
+    {n_DedicatedIps, offsetof(pe_get_dedicated_ips_output_t, dedicated_ips), PE_T_LIST, 0, &dedicated_ip_list_elem},
+    {n_NextToken, offsetof(pe_get_dedicated_ips_output_t, next_token), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_get_dedicated_ips_output_shape = {pe_get_dedicated_ips_output_members, 2, sizeof(pe_get_dedicated_ips_output_t)};
 
 static const pe_member_t pe_get_email_identity_input_members[] = {
-    {"EmailIdentity", offsetof(pe_get_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_EmailIdentity, offsetof(pe_get_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
 };
 static const pe_shape_t pe_get_email_identity_input_shape = {pe_get_email_identity_input_members, 1, sizeof(pe_get_email_identity_input_t)};
 
 static const pe_member_t pe_mail_from_attributes_members[] = {
-    {"MailFromDomain", offsetof(pe_mail_from_attributes_t, mail_from_domain), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"MailFromDomainStatus", offsetof(pe_mail_from_attributes_t, mail_from_domain_status), PE_T_STRING, PE_M_REQUIRED, mail_from_domain_status_values},
-    {"BehaviorOnMxFailure", offsetof(pe_mail_from_attributes_t, behavior_on_mx_failure), PE_T_STRING, PE_M_REQUIRED, behavior_on_mx_failure_values},
+    {n_MailFromDomain, offsetof(pe_mail_from_attributes_t, mail_from_domain), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_MailFromDomainStatus, offsetof(pe_mail_from_attributes_t, mail_from_domain_status), PE_T_STRING, PE_M_REQUIRED, mail_from_domain_status_values},
+    {n_BehaviorOnMxFailure, offsetof(pe_mail_from_attributes_t, behavior_on_mx_failure), PE_T_STRING, PE_M_REQUIRED, behavior_on_mx_failure_values},
 };
 static const pe_shape_t pe_mail_from_attributes_shape = {pe_mail_from_attributes_members, 3, sizeof(pe_mail_from_attributes_t)};
 
 static const pe_member_t pe_get_email_identity_output_members[] = {
-    {"IdentityType", offsetof(pe_get_email_identity_output_t, identity_type), PE_T_STRING, 0, identity_type_values},
-    {"FeedbackForwardingStatus", offsetof(pe_get_email_identity_output_t, feedback_forwarding_status), PE_T_BOOL, 0, NULL},
-    {"VerifiedForSendingStatus", offsetof(pe_get_email_identity_output_t, verified_for_sending_status), PE_T_BOOL, 0, NULL},
-    {"DkimAttributes", offsetof(pe_get_email_identity_output_t, dkim_attributes), PE_T_STRUCT, 0, &pe_dkim_attributes_shape},
-    {"MailFromAttributes", offsetof(pe_get_email_identity_output_t, mail_from_attributes), PE_T_STRUCT, 0, &pe_mail_from_attributes_shape},
-    {"Tags", offsetof(pe_get_email_identity_output_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_IdentityType, offsetof(pe_get_email_identity_output_t, identity_type), PE_T_STRING, 0, identity_type_values},
+    {n_FeedbackForwardingStatus, offsetof(pe_get_email_identity_output_t, feedback_forwarding_status), PE_T_BOOL, 0, NULL},
+    {n_VerifiedForSendingStatus, offsetof(pe_get_email_identity_output_t, verified_for_sending_status), PE_T_BOOL, 0, NULL},
+    {n_DkimAttributes, offsetof(pe_get_email_identity_output_t, dkim_attributes), PE_T_STRUCT, 0, &pe_dkim_attributes_shape},
+    {n_MailFromAttributes, offsetof(pe_get_email_identity_output_t, mail_from_attributes), PE_T_STRUCT, 0, &pe_mail_from_attributes_shape},
+    {n_Tags, offsetof(pe_get_email_identity_output_t, tags), PE_T_LIST, 0, &tag_list_elem},
 };
 static const pe_shape_t pe_get_email_identity_output_shape = {pe_get_email_identity_output_members, 6, sizeof(pe_get_email_identity_output_t)};
 
 static const pe_member_t pe_list_configuration_sets_input_members[] = {
-    {"NextToken", offsetof(pe_list_configuration_sets_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
-    {"PageSize", offsetof(pe_list_configuration_sets_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
+    {n_NextToken, offsetof(pe_list_configuration_sets_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
+    {n_PageSize, offsetof(pe_list_configuration_sets_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
 };
 static const pe_shape_t pe_list_configuration_sets_input_shape = {pe_list_configuration_sets_input_members, 2, sizeof(pe_list_configuration_sets_input_t)};
 
 static const pe_member_t configuration_set_name_list_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_list_configuration_sets_output_members[] = {
-    {"ConfigurationSets", offsetof(pe_list_configuration_sets_output_t, configuration_sets), PE_T_LIST, 0, &configuration_set_name_list_elem},
-    {"NextToken", offsetof(pe_list_configuration_sets_output_t, next_token), PE_T_STRING, 0, NULL},
+    {n_ConfigurationSets, offsetof(pe_list_configuration_sets_output_t, configuration_sets), PE_T_LIST, 0, &configuration_set_name_list_elem},
+    {n_NextToken, offsetof(pe_list_configuration_sets_output_t, next_token), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_list_configuration_sets_output_shape = {pe_list_configuration_sets_output_members, 2, sizeof(pe_list_configuration_sets_output_t)};
 
 static const pe_member_t pe_list_dedicated_ip_pools_input_members[] = {
-    {"NextToken", offsetof(pe_list_dedicated_ip_pools_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
-    {"PageSize", offsetof(pe_list_dedicated_ip_pools_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
+    {n_NextToken, offsetof(pe_list_dedicated_ip_pools_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
+    {n_PageSize, offsetof(pe_list_dedicated_ip_pools_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
 };
 static const pe_shape_t pe_list_dedicated_ip_pools_input_shape = {pe_list_dedicated_ip_pools_input_members, 2, sizeof(pe_list_dedicated_ip_pools_input_t)};
 
 static const pe_member_t list_of_dedicated_ip_pools_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_list_dedicated_ip_pools_output_members[] = {
-    {"DedicatedIpPools", offsetof(pe_list_dedicated_ip_pools_output_t, dedicated_ip_pools), PE_T_LIST, 0, &list_of_dedicated_ip_pools_elem},
-    {"NextToken", offsetof(pe_list_dedicated_ip_pools_output_t, next_token), PE_T_STRING, 0, NULL},
+    {n_DedicatedIpPools, offsetof(pe_list_dedicated_ip_pools_output_t, dedicated_ip_pools), PE_T_LIST, 0, &list_of_dedicated_ip_pools_elem},
+    {n_NextToken, offsetof(pe_list_dedicated_ip_pools_output_t, next_token), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_list_dedicated_ip_pools_output_shape = {pe_list_dedicated_ip_pools_output_members, 2, sizeof(pe_list_dedicated_ip_pools_output_t)};
 
 static const pe_member_t pe_list_email_identities_input_members[] = {
-    {"NextToken", offsetof(pe_list_email_identities_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
-    {"PageSize", offsetof(pe_list_email_identities_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_1000},
+    {n_NextToken, offsetof(pe_list_email_identities_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
+    {n_PageSize, offsetof(pe_list_email_identities_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_1000},
 };
 static const pe_shape_t pe_list_email_identities_input_shape = {pe_list_email_identities_input_members, 2, sizeof(pe_list_email_identities_input_t)};
 
 static const pe_member_t pe_identity_info_members[] = {
-    {"IdentityType", offsetof(pe_identity_info_t, identity_type), PE_T_STRING, 0, identity_type_values},
-    {"IdentityName", offsetof(pe_identity_info_t, identity_name), PE_T_STRING, 0, NULL},
-    {"SendingEnabled", offsetof(pe_identity_info_t, sending_enabled), PE_T_BOOL, 0, NULL},
+    {n_IdentityType, offsetof(pe_identity_info_t, identity_type), PE_T_STRING, 0, identity_type_values},
+    {n_IdentityName, offsetof(pe_identity_info_t, identity_name), PE_T_STRING, 0, NULL},
+    {n_SendingEnabled, offsetof(pe_identity_info_t, sending_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_identity_info_shape = {pe_identity_info_members, 3, sizeof(pe_identity_info_t)};
 
 static const pe_member_t identity_info_list_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_identity_info_shape};
 static const pe_member_t pe_list_email_identities_output_members[] = {
-    {"EmailIdentities", offsetof(pe_list_email_identities_output_t, email_identities), PE_T_LIST, 0, &identity_info_list_elem},
-    {"NextToken", offsetof(pe_list_email_identities_output_t, next_token), PE_T_STRING, 0, NULL},
+    {n_EmailIdentities, offsetof(pe_list_email_identities_output_t, email_identities), PE_T_LIST, 0, &identity_info_list_elem},
+    {n_NextToken, offsetof(pe_list_email_identities_output_t, next_token), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_list_email_identities_output_shape = {pe_list_email_identities_output_members, 2, sizeof(pe_list_email_identities_output_t)};
 
 static const pe_member_t pe_put_account_dedicated_ip_warmup_attributes_input_members[] = {
-    {"AutoWarmupEnabled", offsetof(pe_put_account_dedicated_ip_warmup_attributes_input_t, auto_warmup_enabled), PE_T_BOOL, 0, NULL},
+    {n_AutoWarmupEnabled, offsetof(pe_put_account_dedicated_ip_warmup_attributes_input_t, auto_warmup_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_account_dedicated_ip_warmup_attributes_input_shape = {pe_put_account_dedicated_ip_warmup_attributes_input_members, 1, sizeof(pe_put_account_dedicated_ip_warmup_attributes_input_t)};
 
 static const pe_member_t pe_put_account_sending_attributes_input_members[] = {
-    {"SendingEnabled", offsetof(pe_put_account_sending_attributes_input_t, sending_enabled), PE_T_BOOL, 0, NULL},
+    {n_SendingEnabled, offsetof(pe_put_account_sending_attributes_input_t, sending_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_account_sending_attributes_input_shape = {pe_put_account_sending_attributes_input_members, 1, sizeof(pe_put_account_sending_attributes_input_t)};
 
 static const pe_member_t pe_put_configuration_set_delivery_options_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_put_configuration_set_delivery_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"TlsPolicy", offsetof(pe_put_configuration_set_delivery_options_input_t, tls_policy), PE_T_STRING, 0, tls_policy_values},
-    {"SendingPoolName", offsetof(pe_put_configuration_set_delivery_options_input_t, sending_pool_name), PE_T_STRING, 0, NULL},
+    {n_ConfigurationSetName, offsetof(pe_put_configuration_set_delivery_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_TlsPolicy, offsetof(pe_put_configuration_set_delivery_options_input_t, tls_policy), PE_T_STRING, 0, tls_policy_values},
+    {n_SendingPoolName, offsetof(pe_put_configuration_set_delivery_options_input_t, sending_pool_name), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_put_configuration_set_delivery_options_input_shape = {pe_put_configuration_set_delivery_options_input_members, 3, sizeof(pe_put_configuration_set_delivery_options_input_t)};
 
 static const pe_member_t pe_put_configuration_set_reputation_options_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_put_configuration_set_reputation_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"ReputationMetricsEnabled", offsetof(pe_put_configuration_set_reputation_options_input_t, reputation_metrics_enabled), PE_T_BOOL, 0, NULL},
+    {n_ConfigurationSetName, offsetof(pe_put_configuration_set_reputation_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_ReputationMetricsEnabled, offsetof(pe_put_configuration_set_reputation_options_input_t, reputation_metrics_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_configuration_set_reputation_options_input_shape = {pe_put_configuration_set_reputation_options_input_members, 2, sizeof(pe_put_configuration_set_reputation_options_input_t)};
 
 static const pe_member_t pe_put_configuration_set_sending_options_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_put_configuration_set_sending_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"SendingEnabled", offsetof(pe_put_configuration_set_sending_options_input_t, sending_enabled), PE_T_BOOL, 0, NULL},
+    {n_ConfigurationSetName, offsetof(pe_put_configuration_set_sending_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_SendingEnabled, offsetof(pe_put_configuration_set_sending_options_input_t, sending_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_configuration_set_sending_options_input_shape = {pe_put_configuration_set_sending_options_input_members, 2, sizeof(pe_put_configuration_set_sending_options_input_t)};
 
 static const pe_member_t pe_put_configuration_set_tracking_options_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_put_configuration_set_tracking_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"CustomRedirectDomain", offsetof(pe_put_configuration_set_tracking_options_input_t, custom_redirect_domain), PE_T_STRING, 0, NULL},
+    {n_ConfigurationSetName, offsetof(pe_put_configuration_set_tracking_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_CustomRedirectDomain, offsetof(pe_put_configuration_set_tracking_options_input_t, custom_redirect_domain), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_put_configuration_set_tracking_options_input_shape = {pe_put_configuration_set_tracking_options_input_members, 2, sizeof(pe_put_configuration_set_tracking_options_input_t)};
 
 static const pe_member_t pe_put_dedicated_ip_in_pool_input_members[] = {
-    {"Ip", offsetof(pe_put_dedicated_ip_in_pool_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"DestinationPoolName", offsetof(pe_put_dedicated_ip_in_pool_input_t, destination_pool_name), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Ip, offsetof(pe_put_dedicated_ip_in_pool_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_DestinationPoolName, offsetof(pe_put_dedicated_ip_in_pool_input_t, destination_pool_name), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_put_dedicated_ip_in_pool_input_shape = {pe_put_dedicated_ip_in_pool_input_members, 2, sizeof(pe_put_dedicated_ip_in_pool_input_t)};
 
 static const pe_member_t pe_put_dedicated_ip_warmup_attributes_input_members[] = {
-    {"Ip", offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"WarmupPercentage", offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &range_0_100},
+    {n_Ip, offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_WarmupPercentage, offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &range_0_100},
 };
 static const pe_shape_t pe_put_dedicated_ip_warmup_attributes_input_shape = {pe_put_dedicated_ip_warmup_attributes_input_members, 2, sizeof(pe_put_dedicated_ip_warmup_attributes_input_t)};
 
 static const pe_member_t pe_put_email_identity_dkim_attributes_input_members[] = {
-    {"EmailIdentity", offsetof(pe_put_email_identity_dkim_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"SigningEnabled", offsetof(pe_put_email_identity_dkim_attributes_input_t, signing_enabled), PE_T_BOOL, 0, NULL},
+    {n_EmailIdentity, offsetof(pe_put_email_identity_dkim_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_SigningEnabled, offsetof(pe_put_email_identity_dkim_attributes_input_t, signing_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_email_identity_dkim_attributes_input_shape = {pe_put_email_identity_dkim_attributes_input_members, 2, sizeof(pe_put_email_identity_dkim_attributes_input_t)};
 
 static const pe_member_t pe_put_email_identity_feedback_attributes_input_members[] = {
-    {"EmailIdentity", offsetof(pe_put_email_identity_feedback_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"EmailForwardingEnabled", offsetof(pe_put_email_identity_feedback_attributes_input_t, email_forwarding_enabled), PE_T_BOOL, 0, NULL},
+    {n_EmailIdentity, offsetof(pe_put_email_identity_feedback_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_EmailForwardingEnabled, offsetof(pe_put_email_identity_feedback_attributes_input_t, email_forwarding_enabled), PE_T_BOOL, 0, NULL},
 };
 static const pe_shape_t pe_put_email_identity_feedback_attributes_input_shape = {pe_put_email_identity_feedback_attributes_input_members, 2, sizeof(pe_put_email_identity_feedback_attributes_input_t)};
 
 static const pe_member_t pe_put_email_identity_mail_from_attributes_input_members[] = {
-    {"EmailIdentity", offsetof(pe_put_email_identity_mail_from_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"MailFromDomain", offsetof(pe_put_email_identity_mail_from_attributes_input_t, mail_from_domain), PE_T_STRING, 0, NULL},
-    {"BehaviorOnMxFailure", offsetof(pe_put_email_identity_mail_from_attributes_input_t, behavior_on_mx_failure), PE_T_STRING, 0, behavior_on_mx_failure_values},
+    {n_EmailIdentity, offsetof(pe_put_email_identity_mail_from_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_MailFromDomain, offsetof(pe_put_email_identity_mail_from_attributes_input_t, mail_from_domain), PE_T_STRING, 0, NULL},
+    {n_BehaviorOnMxFailure, offsetof(pe_put_email_identity_mail_from_attributes_input_t, behavior_on_mx_failure), PE_T_STRING, 0, behavior_on_mx_failure_values},
 };
 static const pe_shape_t pe_put_email_identity_mail_from_attributes_input_shape = {pe_put_email_identity_mail_from_attributes_input_members, 3, sizeof(pe_put_email_identity_mail_from_attributes_input_t)};
 
 static const pe_member_t email_address_list_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_destination_members[] = {
-    {"ToAddresses", offsetof(pe_destination_t, to_addresses), PE_T_LIST, 0, &email_address_list_elem},
-    {"CcAddresses", offsetof(pe_destination_t, cc_addresses), PE_T_LIST, 0, &email_address_list_elem},
-    {"BccAddresses", offsetof(pe_destination_t, bcc_addresses), PE_T_LIST, 0, &email_address_list_elem},
+    {n_ToAddresses, offsetof(pe_destination_t, to_addresses), PE_T_LIST, 0, &email_address_list_elem},
+    {n_CcAddresses, offsetof(pe_destination_t, cc_addresses), PE_T_LIST, 0, &email_address_list_elem},
+    {n_BccAddresses, offsetof(pe_destination_t, bcc_addresses), PE_T_LIST, 0, &email_address_list_elem},
 };
 static const pe_shape_t pe_destination_shape = {pe_destination_members, 3, sizeof(pe_destination_t)};
 
 static const pe_member_t pe_content_members[] = {
-    {"Data", offsetof(pe_content_t, data), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"Charset", offsetof(pe_content_t, charset), PE_T_STRING, 0, NULL},
+    {n_Data, offsetof(pe_content_t, data), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Charset, offsetof(pe_content_t, charset), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_content_shape = {pe_content_members, 2, sizeof(pe_content_t)};
 
 static const pe_member_t pe_body_members[] = {
-    {"Text", offsetof(pe_body_t, text), PE_T_STRUCT, 0, &pe_content_shape},
-    {"Html", offsetof(pe_body_t, html), PE_T_STRUCT, 0, &pe_content_shape},
+    {n_Text, offsetof(pe_body_t, text), PE_T_STRUCT, 0, &pe_content_shape},
+    {n_Html, offsetof(pe_body_t, html), PE_T_STRUCT, 0, &pe_content_shape},
 };
 static const pe_shape_t pe_body_shape = {pe_body_members, 2, sizeof(pe_body_t)};
 
 static const pe_member_t pe_message_members[] = {
-    {"Subject", offsetof(pe_message_t, subject), PE_T_STRUCT, PE_M_REQUIRED, &pe_content_shape},
-    {"Body", offsetof(pe_message_t, body), PE_T_STRUCT, PE_M_REQUIRED, &pe_body_shape},
+    {n_Subject, offsetof(pe_message_t, subject), PE_T_STRUCT, PE_M_REQUIRED, &pe_content_shape},
+    {n_Body, offsetof(pe_message_t, body), PE_T_STRUCT, PE_M_REQUIRED, &pe_body_shape},
 };
 static const pe_shape_t pe_message_shape = {pe_message_members, 2, sizeof(pe_message_t)};
 
 static const pe_member_t pe_raw_message_members[] = {
-    {"Data", offsetof(pe_raw_message_t, data), PE_T_BLOB, PE_M_REQUIRED, NULL},
+    {n_Data, offsetof(pe_raw_message_t, data), PE_T_BLOB, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_raw_message_shape = {pe_raw_message_members, 1, sizeof(pe_raw_message_t)};
 
 static const pe_member_t pe_template_members[] = {
-    {"TemplateArn", offsetof(pe_template_t, template_arn), PE_T_STRING, 0, NULL},
-    {"TemplateData", offsetof(pe_template_t, template_data), PE_T_STRING, 0, NULL},
+    {n_TemplateArn, offsetof(pe_template_t, template_arn), PE_T_STRING, 0, NULL},
+    {n_TemplateData, offsetof(pe_template_t, template_data), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_template_shape = {pe_template_members, 2, sizeof(pe_template_t)};
 
 static const pe_member_t pe_email_content_members[] = {
-    {"Simple", offsetof(pe_email_content_t, simple), PE_T_STRUCT, 0, &pe_message_shape},
-    {"Raw", offsetof(pe_email_content_t, raw), PE_T_STRUCT, 0, &pe_raw_message_shape},
-    {"Template", offsetof(pe_email_content_t, template), PE_T_STRUCT, 0, &pe_template_shape},
+    {n_Simple, offsetof(pe_email_content_t, simple), PE_T_STRUCT, 0, &pe_message_shape},
+    {n_Raw, offsetof(pe_email_content_t, raw), PE_T_STRUCT, 0, &pe_raw_message_shape},
+    {n_Template, offsetof(pe_email_content_t, template), PE_T_STRUCT, 0, &pe_template_shape},
 };
 static const pe_shape_t pe_email_content_shape = {pe_email_content_members, 3, sizeof(pe_email_content_t)};
 
 static const pe_member_t pe_message_tag_members[] = {
-    {"Name", offsetof(pe_message_tag_t, name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"Value", offsetof(pe_message_tag_t, value), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Name, offsetof(pe_message_tag_t, name), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_Value, offsetof(pe_message_tag_t, value), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_message_tag_shape = {pe_message_tag_members, 2, sizeof(pe_message_tag_t)};
 
 static const pe_member_t message_tag_list_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_message_tag_shape};
 static const pe_member_t pe_send_email_input_members[] = {
-    {"FromEmailAddress", offsetof(pe_send_email_input_t, from_email_address), PE_T_STRING, 0, NULL},
-    {"Destination", offsetof(pe_send_email_input_t, destination), PE_T_STRUCT, PE_M_REQUIRED, &pe_destination_shape},
-    {"ReplyToAddresses", offsetof(pe_send_email_input_t, reply_to_addresses), PE_T_LIST, 0, &email_address_list_elem},
-    {"FeedbackForwardingEmailAddress", offsetof(pe_send_email_input_t, feedback_forwarding_email_address), PE_T_STRING, 0, NULL},
-    {"Content", offsetof(pe_send_email_input_t, content), PE_T_STRUCT, PE_M_REQUIRED, &pe_email_content_shape},
-    {"EmailTags", offsetof(pe_send_email_input_t, email_tags), PE_T_LIST, 0, &message_tag_list_elem},
-    {"ConfigurationSetName", offsetof(pe_send_email_input_t, configuration_set_name), PE_T_STRING, 0, NULL},
+    {n_FromEmailAddress, offsetof(pe_send_email_input_t, from_email_address), PE_T_STRING, 0, NULL},
+    {n_Destination, offsetof(pe_send_email_input_t, destination), PE_T_STRUCT, PE_M_REQUIRED, &pe_destination_shape},
+    {n_ReplyToAddresses, offsetof(pe_send_email_input_t, reply_to_addresses), PE_T_LIST, 0, &email_address_list_elem},
+    {n_FeedbackForwardingEmailAddress, offsetof(pe_send_email_input_t, feedback_forwarding_email_address), PE_T_STRING, 0, NULL},
+    {n_Content, offsetof(pe_send_email_input_t, content), PE_T_STRUCT, PE_M_REQUIRED, &pe_email_content_shape},
+    {n_EmailTags, offsetof(pe_send_email_input_t, email_tags), PE_T_LIST, 0, &message_tag_list_elem},
+    {n_ConfigurationSetName, offsetof(pe_send_email_input_t, configuration_set_name), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_send_email_input_shape = {pe_send_email_input_members, 7, sizeof(pe_send_email_input_t)};
 
 static const pe_member_t pe_send_email_output_members[] = {
-    {"MessageId", offsetof(pe_send_email_output_t, message_id), PE_T_STRING, 0, NULL},
+    {n_MessageId, offsetof(pe_send_email_output_t, message_id), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_send_email_output_shape = {pe_send_email_output_members, 1, sizeof(pe_send_email_output_t)};
 
 static const pe_member_t pe_update_configuration_set_event_destination_input_members[] = {
-    {"ConfigurationSetName", offsetof(pe_update_configuration_set_event_destination_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"EventDestinationName", offsetof(pe_update_configuration_set_event_destination_input_t, event_destination_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {"EventDestination", offsetof(pe_update_configuration_set_event_destination_input_t, event_destination), PE_T_STRUCT, PE_M_REQUIRED, &pe_event_destination_definition_shape},
+    {n_ConfigurationSetName, offsetof(pe_update_configuration_set_event_destination_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_EventDestinationName, offsetof(pe_update_configuration_set_event_destination_input_t, event_destination_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
+    {n_EventDestination, offsetof(pe_update_configuration_set_event_destination_input_t, event_destination), PE_T_STRUCT, PE_M_REQUIRED, &pe_event_destination_definition_shape},
 };
 static const pe_shape_t pe_update_configuration_set_event_destination_input_shape = {pe_update_configuration_set_event_destination_input_members, 3, sizeof(pe_update_configuration_set_event_destination_input_t)};
 
-const pe_operation_t pe_op_create_configuration_set = {"CreateConfigurationSet", "POST", "/v1/email/configuration-sets", &pe_create_configuration_set_input_shape, &empty_shape};
-const pe_operation_t pe_op_create_configuration_set_event_destination = {"CreateConfigurationSetEventDestination", "POST", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations", &pe_create_configuration_set_event_destination_input_shape, &empty_shape};
-const pe_operation_t pe_op_create_dedicated_ip_pool = {"CreateDedicatedIpPool", "POST", "/v1/email/dedicated-ip-pools", &pe_create_dedicated_ip_pool_input_shape, &empty_shape};
-const pe_operation_t pe_op_create_email_identity = {"CreateEmailIdentity", "POST", "/v1/email/identities", &pe_create_email_identity_input_shape, &pe_create_email_identity_output_shape};
-const pe_operation_t pe_op_delete_configuration_set = {"DeleteConfigurationSet", "DELETE", "/v1/email/configuration-sets/{ConfigurationSetName}", &pe_delete_configuration_set_input_shape, &empty_shape};
-const pe_operation_t pe_op_delete_configuration_set_event_destination = {"DeleteConfigurationSetEventDestination", "DELETE", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}", &pe_delete_configuration_set_event_destination_input_shape, &empty_shape};
-const pe_operation_t pe_op_delete_dedicated_ip_pool = {"DeleteDedicatedIpPool", "DELETE", "/v1/email/dedicated-ip-pools/{PoolName}", &pe_delete_dedicated_ip_pool_input_shape, &empty_shape};
-const pe_operation_t pe_op_delete_email_identity = {"DeleteEmailIdentity", "DELETE", "/v1/email/identities/{EmailIdentity}", &pe_delete_email_identity_input_shape, &empty_shape};
-const pe_operation_t pe_op_get_account = {"GetAccount", "GET", "/v1/email/account", &empty_shape, &pe_get_account_output_shape};
-const pe_operation_t pe_op_get_configuration_set = {"GetConfigurationSet", "GET", "/v1/email/configuration-sets/{ConfigurationSetName}", &pe_get_configuration_set_input_shape, &pe_get_configuration_set_output_shape};
-const pe_operation_t pe_op_get_configuration_set_event_destinations = {"GetConfigurationSetEventDestinations", "GET", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations", &pe_get_configuration_set_event_destinations_input_shape, &pe_get_configuration_set_event_destinations_output_shape};
-const pe_operation_t pe_op_get_dedicated_ip = {"GetDedicatedIp", "GET", "/v1/email/dedicated-ips/{Ip}", &pe_get_dedicated_ip_input_shape, &pe_get_dedicated_ip_output_shape};
-const pe_operation_t pe_op_get_dedicated_ips = {"GetDedicatedIps", "GET", "/v1/email/dedicated-ips", &pe_get_dedicated_ips_input_shape, &pe_get_dedicated_ips_output_shape};
-const pe_operation_t pe_op_get_email_identity = {"GetEmailIdentity", "GET", "/v1/email/identities/{EmailIdentity}", &pe_get_email_identity_input_shape, &pe_get_email_identity_output_shape};
-const pe_operation_t pe_op_list_configuration_sets = {"ListConfigurationSets", "GET", "/v1/email/configuration-sets", &pe_list_configuration_sets_input_shape, &pe_list_configuration_sets_output_shape};
-const pe_operation_t pe_op_list_dedicated_ip_pools = {"ListDedicatedIpPools", "GET", "/v1/email/dedicated-ip-pools", &pe_list_dedicated_ip_pools_input_shape, &pe_list_dedicated_ip_pools_output_shape};
-const pe_operation_t pe_op_list_email_identities = {"ListEmailIdentities", "GET", "/v1/email/identities", &pe_list_email_identities_input_shape, &pe_list_email_identities_output_shape};
-const pe_operation_t pe_op_put_account_dedicated_ip_warmup_attributes = {"PutAccountDedicatedIpWarmupAttributes", "PUT", "/v1/email/account/dedicated-ips/warmup", &pe_put_account_dedicated_ip_warmup_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_account_sending_attributes = {"PutAccountSendingAttributes", "PUT", "/v1/email/account/sending", &pe_put_account_sending_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_configuration_set_delivery_options = {"PutConfigurationSetDeliveryOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/delivery-options", &pe_put_configuration_set_delivery_options_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_configuration_set_reputation_options = {"PutConfigurationSetReputationOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/reputation-options", &pe_put_configuration_set_reputation_options_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_configuration_set_sending_options = {"PutConfigurationSetSendingOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/sending", &pe_put_configuration_set_sending_options_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_configuration_set_tracking_options = {"PutConfigurationSetTrackingOptions", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/tracking-options", &pe_put_configuration_set_tracking_options_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_dedicated_ip_in_pool = {"PutDedicatedIpInPool", "PUT", "/v1/email/dedicated-ips/{Ip}/pool", &pe_put_dedicated_ip_in_pool_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_dedicated_ip_warmup_attributes = {"PutDedicatedIpWarmupAttributes", "PUT", "/v1/email/dedicated-ips/{Ip}/warmup", &pe_put_dedicated_ip_warmup_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_email_identity_dkim_attributes = {"PutEmailIdentityDkimAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/dkim", &pe_put_email_identity_dkim_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_email_identity_feedback_attributes = {"PutEmailIdentityFeedbackAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/feedback", &pe_put_email_identity_feedback_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_email_identity_mail_from_attributes = {"PutEmailIdentityMailFromAttributes", "PUT", "/v1/email/identities/{EmailIdentity}/mail-from", &pe_put_email_identity_mail_from_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_send_email = {"SendEmail", "POST", "/v1/email/outbound-emails", &pe_send_email_input_shape, &pe_send_email_output_shape};
-const pe_operation_t pe_op_update_configuration_set_event_destination = {"UpdateConfigurationSetEventDestination", "PUT", "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}", &pe_update_configuration_set_event_destination_input_shape, &empty_shape};
+static const char method_DELETE[] = "DELETE";
+static const char method_GET[] = "GET";
+static const char method_POST[] = "POST";
+static const char method_PUT[] = "PUT";
+
+static const char create_configuration_set_path[] = "/v1/email/configuration-sets";
+static const char create_configuration_set_name[] = "CreateConfigurationSet";
+static const char create_configuration_set_event_destination_path[] = "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations";
+static const char create_configuration_set_event_destination_name[] = "CreateConfigurationSetEventDestination";
+static const char create_dedicated_ip_pool_path[] = "/v1/email/dedicated-ip-pools";
+static const char create_dedicated_ip_pool_name[] = "CreateDedicatedIpPool";
+static const char create_email_identity_path[] = "/v1/email/identities";
+static const char create_email_identity_name[] = "CreateEmailIdentity";
+static const char delete_configuration_set_path[] = "/v1/email/configuration-sets/{ConfigurationSetName}";
+static const char delete_configuration_set_name[] = "DeleteConfigurationSet";
+static const char delete_configuration_set_event_destination_path[] = "/v1/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}";
+static const char delete_configuration_set_event_destination_name[] = "DeleteConfigurationSetEventDestination";
+static const char delete_dedicated_ip_pool_path[] = "/v1/email/dedicated-ip-pools/{PoolName}";
+static const char delete_dedicated_ip_pool_name[] = "DeleteDedicatedIpPool";
+static const char delete_email_identity_path[] = "/v1/email/identities/{EmailIdentity}";
+static const char delete_email_identity_name[] = "DeleteEmailIdentity";
+static const char get_account_path[] = "/v1/email/account";
+static const char get_account_name[] = "GetAccount";
+static const char get_configuration_set_name[] = "GetConfigurationSet";
+static const char get_configuration_set_event_destinations_name[] = "GetConfigurationSetEventDestinations";
+static const char get_dedicated_ip_path[] = "/v1/email/dedicated-ips/{Ip}";
+static const char get_dedicated_ip_name[] = "GetDedicatedIp";
+static const char get_dedicated_ips_path[] = "/v1/email/dedicated-ips";
+static const char get_dedicated_ips_name[] = "GetDedicatedIps";
+static const char get_email_identity_name[] = "GetEmailIdentity";
+static const char list_configuration_sets_name[] = "ListConfigurationSets";
+static const char list_dedicated_ip_pools_name[] = "ListDedicatedIpPools";
+static const char list_email_identities_name[] = "ListEmailIdentities";
+static const char put_account_dedicated_ip_warmup_attributes_path[] = "/v1/email/account/dedicated-ips/warmup";
+static const char put_account_dedicated_ip_warmup_attributes_name[] = "PutAccountDedicatedIpWarmupAttributes";
+static const char put_account_sending_attributes_path[] = "/v1/email/account/sending";
+static const char put_account_sending_attributes_name[] = "PutAccountSendingAttributes";
+static const char put_configuration_set_delivery_options_path[] = "/v1/email/configuration-sets/{ConfigurationSetName}/delivery-options";
+static const char put_configuration_set_delivery_options_name[] = "PutConfigurationSetDeliveryOptions";
+static const char put_configuration_set_reputation_options_path[] = "/v1/email/configuration-sets/{ConfigurationSetName}/reputation-options";
+static const char put_configuration_set_reputation_options_name[] = "PutConfigurationSetReputationOptions";
+static const char put_configuration_set_sending_options_path[] = "/v1/email/configuration-sets/{ConfigurationSetName}/sending";
+static const char put_configuration_set_sending_options_name[] = "PutConfigurationSetSendingOptions";
+static const char put_configuration_set_tracking_options_path[] = "/v1/email/configuration-sets/{ConfigurationSetName}/tracking-options";
+static const char put_configuration_set_tracking_options_name[] = "PutConfigurationSetTrackingOptions";
+static const char put_dedicated_ip_in_pool_path[] = "/v1/email/dedicated-ips/{Ip}/pool";
+static const char put_dedicated_ip_in_pool_name[] = "PutDedicatedIpInPool";
+static const char put_dedicated_ip_warmup_attributes_path[] = "/v1/email/dedicated-ips/{Ip}/warmup";
+static const char put_dedicated_ip_warmup_attributes_name[] = "PutDedicatedIpWarmupAttributes";
+static const char put_email_identity_dkim_attributes_path[] = "/v1/email/identities/{EmailIdentity}/dkim";
+static const char put_email_identity_dkim_attributes_name[] = "PutEmailIdentityDkimAttributes";
+static const char put_email_identity_feedback_attributes_path[] = "/v1/email/identities/{EmailIdentity}/feedback";
+static const char put_email_identity_feedback_attributes_name[] = "PutEmailIdentityFeedbackAttributes";
+static const char put_email_identity_mail_from_attributes_path[] = "/v1/email/identities/{EmailIdentity}/mail-from";
+static const char put_email_identity_mail_from_attributes_name[] = "PutEmailIdentityMailFromAttributes";
+static const char send_email_path[] = "/v1/email/outbound-emails";
+static const char send_email_name[] = "SendEmail";
+static const char update_configuration_set_event_destination_name[] = "UpdateConfigurationSetEventDestination";
+
+const pe_operation_t pe_op_create_configuration_set = {create_configuration_set_name, method_POST, create_configuration_set_path, &pe_create_configuration_set_input_shape, &empty_shape};
+const pe_operation_t pe_op_create_configuration_set_event_destination = {create_configuration_set_event_destination_name, method_POST, create_configuration_set_event_destination_path, &pe_create_configuration_set_event_destination_input_shape, &empty_shape};
+const pe_operation_t pe_op_create_dedicated_ip_pool = {create_dedicated_ip_pool_name, method_POST, create_dedicated_ip_pool_path, &pe_create_dedicated_ip_pool_input_shape, &empty_shape};
+const pe_operation_t pe_op_create_email_identity = {create_email_identity_name, method_POST, create_email_identity_path, &pe_create_email_identity_input_shape, &pe_create_email_identity_output_shape};
+const pe_operation_t pe_op_delete_configuration_set = {delete_configuration_set_name, method_DELETE, delete_configuration_set_path, &pe_delete_configuration_set_input_shape, &empty_shape};
+const pe_operation_t pe_op_delete_configuration_set_event_destination = {delete_configuration_set_event_destination_name, method_DELETE, delete_configuration_set_event_destination_path, &pe_delete_configuration_set_event_destination_input_shape, &empty_shape};
+const pe_operation_t pe_op_delete_dedicated_ip_pool = {delete_dedicated_ip_pool_name, method_DELETE, delete_dedicated_ip_pool_path, &pe_delete_dedicated_ip_pool_input_shape, &empty_shape};
+const pe_operation_t pe_op_delete_email_identity = {delete_email_identity_name, method_DELETE, delete_email_identity_path, &pe_delete_email_identity_input_shape, &empty_shape};
+const pe_operation_t pe_op_get_account = {get_account_name, method_GET, get_account_path, &empty_shape, &pe_get_account_output_shape};
+const pe_operation_t pe_op_get_configuration_set = {get_configuration_set_name, method_GET, delete_configuration_set_path, &pe_get_configuration_set_input_shape, &pe_get_configuration_set_output_shape};
+const pe_operation_t pe_op_get_configuration_set_event_destinations = {get_configuration_set_event_destinations_name, method_GET, create_configuration_set_event_destination_path, &pe_get_configuration_set_event_destinations_input_shape, &pe_get_configuration_set_event_destinations_output_shape};
+const pe_operation_t pe_op_get_dedicated_ip = {get_dedicated_ip_name, method_GET, get_dedicated_ip_path, &pe_get_dedicated_ip_input_shape, &pe_get_dedicated_ip_output_shape};
+const pe_operation_t pe_op_get_dedicated_ips = {get_dedicated_ips_name, method_GET, get_dedicated_ips_path, &pe_get_dedicated_ips_input_shape, &pe_get_dedicated_ips_output_shape};
+const pe_operation_t pe_op_get_email_identity = {get_email_identity_name, method_GET, delete_email_identity_path, &pe_get_email_identity_input_shape, &pe_get_email_identity_output_shape};
+const pe_operation_t pe_op_list_configuration_sets = {list_configuration_sets_name, method_GET, create_configuration_set_path, &pe_list_configuration_sets_input_shape, &pe_list_configuration_sets_output_shape};
+const pe_operation_t pe_op_list_dedicated_ip_pools = {list_dedicated_ip_pools_name, method_GET, create_dedicated_ip_pool_path, &pe_list_dedicated_ip_pools_input_shape, &pe_list_dedicated_ip_pools_output_shape};
+const pe_operation_t pe_op_list_email_identities = {list_email_identities_name, method_GET, create_email_identity_path, &pe_list_email_identities_input_shape, &pe_list_email_identities_output_shape};
+const pe_operation_t pe_op_put_account_dedicated_ip_warmup_attributes = {put_account_dedicated_ip_warmup_attributes_name, method_PUT, put_account_dedicated_ip_warmup_attributes_path, &pe_put_account_dedicated_ip_warmup_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_account_sending_attributes = {put_account_sending_attributes_name, method_PUT, put_account_sending_attributes_path, &pe_put_account_sending_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_configuration_set_delivery_options = {put_configuration_set_delivery_options_name, method_PUT, put_configuration_set_delivery_options_path, &pe_put_configuration_set_delivery_options_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_configuration_set_reputation_options = {put_configuration_set_reputation_options_name, method_PUT, put_configuration_set_reputation_options_path, &pe_put_configuration_set_reputation_options_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_configuration_set_sending_options = {put_configuration_set_sending_options_name, method_PUT, put_configuration_set_sending_options_path, &pe_put_configuration_set_sending_options_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_configuration_set_tracking_options = {put_configuration_set_tracking_options_name, method_PUT, put_configuration_set_tracking_options_path, &pe_put_configuration_set_tracking_options_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_dedicated_ip_in_pool = {put_dedicated_ip_in_pool_name, method_PUT, put_dedicated_ip_in_pool_path, &pe_put_dedicated_ip_in_pool_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_dedicated_ip_warmup_attributes = {put_dedicated_ip_warmup_attributes_name, method_PUT, put_dedicated_ip_warmup_attributes_path, &pe_put_dedicated_ip_warmup_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_email_identity_dkim_attributes = {put_email_identity_dkim_attributes_name, method_PUT, put_email_identity_dkim_attributes_path, &pe_put_email_identity_dkim_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_email_identity_feedback_attributes = {put_email_identity_feedback_attributes_name, method_PUT, put_email_identity_feedback_attributes_path, &pe_put_email_identity_feedback_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_put_email_identity_mail_from_attributes = {put_email_identity_mail_from_attributes_name, method_PUT, put_email_identity_mail_from_attributes_path, &pe_put_email_identity_mail_from_attributes_input_shape, &empty_shape};
+const pe_operation_t pe_op_send_email = {send_email_name, method_POST, send_email_path, &pe_send_email_input_shape, &pe_send_email_output_shape};
+const pe_operation_t pe_op_update_configuration_set_event_destination = {update_configuration_set_event_destination_name, method_PUT, delete_configuration_set_event_destination_path, &pe_update_configuration_set_event_destination_input_shape, &empty_shape};
 
 const pe_operation_t *const pe_operations[] = {
     &pe_op_create_configuration_set,

@@ -79,12 +79,14 @@ static bool is_one_line(const char *s, size_t len)
     return true;
 }
 
+/* Lower-case hex of in[0..n) into out[0..2n); in may be out itself (the
+ * bytes are taken last to first). */
 static void hex_encode(char *out, const unsigned char *in, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex_lower[in[i] >> 4];
-        out[2 * i + 1] = hex_lower[in[i] & 15u];
+    while (n-- > 0) {
+        unsigned char c = in[n];
+        out[2 * n + 1] = hex_lower[c & 15u];
+        out[2 * n] = hex_lower[c >> 4];
     }
 }
 
@@ -119,12 +121,13 @@ typedef struct {
     pe_sigv4_trace_part_t part;
     int err;
     size_t n;
-    unsigned char buf[PE_SHA256_BLOCK];
+    unsigned char *buf; /* PE_SHA256_BLOCK bytes (the signer's block) */
 } hw_t;
 
-static void hw_start(hw_t *w, pe_sha256_t *sha, pe_sigv4_trace_part_t part)
+#define HW_BLOCK ((size_t)PE_SHA256_BLOCK)
+
+static void hw_start(hw_t *w, pe_sigv4_trace_part_t part)
 {
-    w->sha = sha;
     w->part = part;
     w->err = 0;
     w->n = 0;
@@ -153,7 +156,7 @@ static int hw_flush(hw_t *w)
 static void hw_put(hw_t *w, const void *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
-    size_t room = sizeof w->buf - w->n;
+    size_t room = HW_BLOCK - w->n;
     if (len < room) {
         if (len > 0) {
             memcpy(w->buf + w->n, p, len);
@@ -162,11 +165,11 @@ static void hw_put(hw_t *w, const void *data, size_t len)
         return;
     }
     memcpy(w->buf + w->n, p, room);
-    hw_emit(w, w->buf, sizeof w->buf);
+    hw_emit(w, w->buf, HW_BLOCK);
     p += room;
     len -= room;
-    if (len >= sizeof w->buf) { /* whole blocks go straight through */
-        size_t whole = len - len % sizeof w->buf;
+    if (len >= HW_BLOCK) { /* whole blocks go straight through */
+        size_t whole = len - len % HW_BLOCK;
         hw_emit(w, p, whole);
         p += whole;
         len -= whole;
@@ -180,8 +183,8 @@ static void hw_put(hw_t *w, const void *data, size_t len)
 static void hw_byte(hw_t *w, unsigned char c)
 {
     w->buf[w->n++] = c;
-    if (w->n == sizeof w->buf) {
-        hw_emit(w, w->buf, sizeof w->buf);
+    if (w->n == HW_BLOCK) {
+        hw_emit(w, w->buf, HW_BLOCK);
         w->n = 0;
     }
 }
@@ -474,7 +477,7 @@ typedef struct {
     const pe_header_t *user;
     size_t nuser;
     size_t count; /* nuser + virtual ones */
-    pe_header_t virt[NVIRT_MAX];
+    pe_header_t *virt; /* NVIRT_MAX (the signer's scratch) */
     pe_header_t *content_sha256; /* set when signed; value comes later */
     size_t signed_len; /* length of SignedHeaders' value */
 } hset_t;
@@ -530,7 +533,7 @@ static pe_header_t *hset_add(hset_t *h, const char *name, const char *value,
 }
 
 /* Checks the caller's headers and adds the signer's. */
-static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
+static pe_status_t hset_init(hset_t *h, pe_sigv4_signer_t *signer,
                              const pe_sigv4_request_t *req,
                              const char *amz_date)
 {
@@ -541,6 +544,7 @@ static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
         return PE_ERR_INVALID_ARGUMENT;
     }
     h->user = req->headers;
+    h->virt = signer->added;
     h->nuser = h->count = req->header_count;
     h->signed_len = 0;
     hset_add(h, "x-amz-date", amz_date, 16);
@@ -608,33 +612,33 @@ static void hw_headers(hw_t *w, const hset_t *h, char *names)
 /* ------------------------------------------------------------------ */
 /* HMAC-SHA256 (RFC 2104) on the context API                           */
 
-/* inner and outer receive the states after (key ^ ipad) and (key ^ opad). */
+/* inner and outer receive the states after (key ^ ipad) and (key ^ opad);
+ * pad is PE_SHA256_BLOCK bytes of scratch (wiped here), key may follow it. */
 static int hmac_init(pe_sha256_t *inner, pe_sha256_t *outer,
-                     const unsigned char *key, size_t len)
+                     const unsigned char *key, size_t len, unsigned char *pad)
 {
-    unsigned char pad[PE_SHA256_BLOCK];
     size_t i;
     int rc = 0;
-    if (len > sizeof pad) { /* a long key is replaced by its hash */
+    if (len > PE_SHA256_BLOCK) { /* a long key is replaced by its hash */
         rc |= pe_sha256_start(inner);
         rc |= pe_sha256_update(inner, key, len);
         rc |= pe_sha256_finish(inner, pad);
         len = PE_SHA256_LEN;
     } else {
-        memcpy(pad, key, len);
+        memmove(pad, key, len);
     }
-    memset(pad + len, 0, sizeof pad - len);
-    for (i = 0; i < sizeof pad; i++) {
+    memset(pad + len, 0, PE_SHA256_BLOCK - len);
+    for (i = 0; i < PE_SHA256_BLOCK; i++) {
         pad[i] ^= 0x36;
     }
     rc |= pe_sha256_start(inner);
-    rc |= pe_sha256_update(inner, pad, sizeof pad);
-    for (i = 0; i < sizeof pad; i++) {
+    rc |= pe_sha256_update(inner, pad, PE_SHA256_BLOCK);
+    for (i = 0; i < PE_SHA256_BLOCK; i++) {
         pad[i] ^= 0x36 ^ 0x5c;
     }
     rc |= pe_sha256_start(outer);
-    rc |= pe_sha256_update(outer, pad, sizeof pad);
-    pe_wipe(pad, sizeof pad);
+    rc |= pe_sha256_update(outer, pad, PE_SHA256_BLOCK);
+    pe_wipe(pad, PE_SHA256_BLOCK);
     return rc;
 }
 
@@ -650,31 +654,32 @@ static int hmac_finish(pe_sha256_t *ctx, const pe_sha256_t *outer,
     return rc;
 }
 
-/* One step of the key chain: k = HMAC(key, msg), in the signer's states. */
+/* One step of the key chain: k = HMAC(key, msg), in the signer's states
+ * (k is the signer's block after the pad). */
 static int derive_step(pe_sigv4_signer_t *s, const unsigned char *key,
-                       size_t key_len, const char *msg, size_t msg_len,
-                       unsigned char k[PE_SHA256_LEN])
+                       size_t key_len, const char *msg, size_t msg_len)
 {
-    int rc = hmac_init(&s->key_inner, &s->key_outer, key, key_len);
+    unsigned char *k = s->block + PE_SHA256_BLOCK;
+    int rc = hmac_init(&s->key_inner, &s->key_outer, key, key_len, s->block);
     rc |= pe_sha256_update(&s->key_inner, msg, msg_len);
     rc |= hmac_finish(&s->key_inner, &s->key_outer, k);
     return rc;
 }
 
-/* kSigning for the scope, kept as padded states in the signer; k is the
- * caller's scratch for the intermediate keys, wiped here. */
+/* kSigning for the scope, kept as padded states in the signer; the
+ * intermediate keys (in the signer's block) are wiped here. */
 static int derive_key(pe_sigv4_signer_t *s, const char *date,
                       const char *region, size_t region_len,
-                      const char *service, size_t service_len,
-                      unsigned char k[PE_SHA256_LEN])
+                      const char *service, size_t service_len)
 {
+    unsigned char *k = s->block + PE_SHA256_BLOCK;
     int rc;
     s->key_valid = false;
-    rc = derive_step(s, s->secret, s->secret_len, date, 8, k);
-    rc |= derive_step(s, k, PE_SHA256_LEN, region, region_len, k);
-    rc |= derive_step(s, k, PE_SHA256_LEN, service, service_len, k);
-    rc |= derive_step(s, k, PE_SHA256_LEN, LIT(TERMINATOR), k);
-    rc |= hmac_init(&s->key_inner, &s->key_outer, k, PE_SHA256_LEN);
+    rc = derive_step(s, s->secret, s->secret_len, date, 8);
+    rc |= derive_step(s, k, PE_SHA256_LEN, region, region_len);
+    rc |= derive_step(s, k, PE_SHA256_LEN, service, service_len);
+    rc |= derive_step(s, k, PE_SHA256_LEN, LIT(TERMINATOR));
+    rc |= hmac_init(&s->key_inner, &s->key_outer, k, PE_SHA256_LEN, s->block);
     pe_wipe(k, PE_SHA256_LEN);
     if (rc != 0) {
         pe_wipe(&s->key_inner, sizeof s->key_inner);
@@ -915,9 +920,8 @@ static char *put_auth_head(char *p, const pe_sigv4_signer_t *signer,
 /* Hex of the hash in ctx into out[0..63] (no NUL). */
 static int finish_hex(pe_sha256_t *ctx, char *out)
 {
-    unsigned char digest[PE_SHA256_LEN];
-    int rc = pe_sha256_finish(ctx, digest);
-    hex_encode(out, digest, sizeof digest);
+    int rc = pe_sha256_finish(ctx, (unsigned char *)out);
+    hex_encode(out, (const unsigned char *)out, PE_SHA256_LEN);
     return rc;
 }
 
@@ -930,8 +934,8 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     lens_t l;
     hset_t hs;
     hw_t w;
-    pe_sha256_t sha;
-    unsigned char mac[PE_SHA256_LEN];
+    pe_sha256_t *sha;
+    unsigned char *mac;
     char amz_date[17];
     const char *scope;
     char *signed_headers;
@@ -966,12 +970,14 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
                     l.service)
              ? 0
              : derive_key(signer, amz_date, req->region, l.region,
-                          req->service, l.service, mac);
+                          req->service, l.service);
 
     /* Payload hash, in hex in the signature's place for now */
-    rc |= pe_sha256_start(&sha);
-    rc |= pe_sha256_update(&sha, req->payload, req->payload_len);
-    rc |= finish_hex(&sha, sig);
+    sha = &signer->work;
+    mac = signer->block + PE_SHA256_BLOCK;
+    rc |= pe_sha256_start(sha);
+    rc |= pe_sha256_update(sha, req->payload, req->payload_len);
+    rc |= finish_hex(sha, sig);
     if (hs.content_sha256 != NULL) {
         hs.content_sha256->value = sig;
     }
@@ -982,10 +988,12 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     }
 
     /* Canonical request */
+    w.sha = sha;
+    w.buf = signer->block;
     w.trace = fn;
     w.trace_ctx = fn_ctx;
-    rc |= pe_sha256_start(&sha);
-    hw_start(&w, &sha, PE_SIGV4_TRACE_CANONICAL_REQUEST);
+    rc |= pe_sha256_start(sha);
+    hw_start(&w, PE_SIGV4_TRACE_CANONICAL_REQUEST);
     hw_put(&w, req->method, l.method);
     hw_byte(&w, '\n');
     hw_path(&w, req);
@@ -998,11 +1006,11 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     hw_byte(&w, '\n');
     hw_put(&w, sig, PE_SHA256_HEX_LEN);
     rc |= hw_flush(&w);
-    rc |= finish_hex(&sha, sig);
+    rc |= finish_hex(sha, sig);
 
     /* String to sign, straight into the HMAC's inner pass */
-    pe_sha256_clone(&sha, &signer->key_inner);
-    hw_start(&w, &sha, PE_SIGV4_TRACE_STRING_TO_SIGN);
+    pe_sha256_clone(sha, &signer->key_inner);
+    hw_start(&w, PE_SIGV4_TRACE_STRING_TO_SIGN);
     hw_put(&w, LIT(ALGORITHM "\n"));
     hw_put(&w, amz_date, 16);
     hw_byte(&w, '\n');
@@ -1010,12 +1018,12 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
     hw_byte(&w, '\n');
     hw_put(&w, sig, PE_SHA256_HEX_LEN);
     rc |= hw_flush(&w);
-    rc |= hmac_finish(&sha, &signer->key_outer, mac);
-    pe_sha256_free(&sha);
+    rc |= hmac_finish(sha, &signer->key_outer, mac);
+    pe_sha256_free(sha);
 
-    hex_encode(sig, mac, sizeof mac);
+    hex_encode(sig, mac, PE_SHA256_LEN);
     sig[PE_SHA256_HEX_LEN] = '\0';
-    pe_wipe(mac, sizeof mac);
+    pe_wipe(mac, PE_SHA256_LEN);
     if (rc != 0) {
         pe_wipe(auth, l.auth + 1u);
         return PE_ERR_CRYPTO;

@@ -16,6 +16,9 @@ worst(f) = frame(f) + max over f's callees of worst(callee), where:
 - a set of mutually recursive functions (a strongly connected component of
   the call graph) counts depth x the sum of its frames (any cycle visits
   each of its functions once per nesting level), plus the worst exit;
+  depth is PE_MODEL_MAX_DEPTH when the headers define it (the builder and
+  the decoder refuse to nest deeper than the generated tables do), else
+  --depth;
 - a "dynamic" frame (alloca/VLA) is flagged; "dynamic,bounded" is taken as
   the bound gcc gives.
 
@@ -53,6 +56,19 @@ def public_names(header_dir):
             with open(os.path.join(header_dir, name), encoding="utf-8") as f:
                 names.update(re.findall(r"\b(pe_[a-z0-9_]+)\s*\(", f.read()))
     return names
+
+
+def model_depth(header_dir):
+    """PE_MODEL_MAX_DEPTH from the generated header, or None: the builder
+    and the decoder refuse to nest deeper, so their recursion is bounded by
+    it (one write_object + write_value / decode_object + decode_value per
+    level)."""
+    path = os.path.join(header_dir, "pe_ops.h")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        m = re.search(r"^#define PE_MODEL_MAX_DEPTH (\d+)", f.read(), re.M)
+    return int(m.group(1)) if m else None
 
 
 def sccs(nodes, edges):
@@ -107,6 +123,9 @@ def main():
     ap.add_argument("--headers", default="include")
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
+    bound = model_depth(a.headers)
+    if bound is not None:
+        a.depth = bound
     lib_ci = a.files[:a.files.index("--")] if "--" in a.files else a.files
     other_ci = a.files[a.files.index("--") + 1:] if "--" in a.files else []
     frames, edges, kinds, origin = {}, {}, {}, {}
