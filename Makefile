@@ -189,5 +189,7 @@ include mk/fuzz.mk
 include mk/firmware.mk
 # lwIP from Debian's source package, the firmware image, its size table
 include mk/lwip.mk
+# ARM Linux boards (aarch64, armhf): make sbc-deps, make sbc (qemu-user)
+include mk/sbc.mk
 # footprint and speed figures (make bench; make bench BENCH_QUICK=1 for CI)
 include mk/bench.mk

@@ -36,7 +36,7 @@ for t in "$@"; do
 done
 # PE_TESTS_C_ONLY: the scripts test the host programs; skip them (said).
 if [ -n "${PE_TESTS_C_ONLY:-}" ]; then
-    echo "== scripts (tests/test_*.py, tests/sim, tests/test_*.sh): not run here (PE_TESTS_C_ONLY)"
+    echo "== scripts found in tests/ (test_*.py, sim/, test_*.sh): not run here (PE_TESTS_C_ONLY); only the programs given"
 else
     for py in tests/test_*.py tests/sim/test_*.py; do
         [ -f "$py" ] || continue

@@ -26,7 +26,9 @@ import botocore.session
 import botocore.utils
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLI = os.path.join(ROOT, 'build', 'pinpoint-email')
+# PE_CLI: another build of the command line to test (make sbc: a cross
+# build, through its qemu-user wrapper); default build/pinpoint-email.
+CLI = os.environ.get('PE_CLI') or os.path.join(ROOT, 'build', 'pinpoint-email')
 KEY_ID = 'AKIDEXAMPLE'
 SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
 

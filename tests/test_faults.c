@@ -33,7 +33,13 @@
 #include <time.h>
 
 #define WORK_SIZE (16u * 1024u)
-#define IO_TIMEOUT_MS 300u
+/* The client's I/O timeout. Slow runs (make sbc: programs under qemu-user
+ * on a loaded machine) may give more: -DPE_TEST_IO_TIMEOUT_MS=2000. The
+ * injected timeouts wait at most the fault port's cap either way. */
+#ifndef PE_TEST_IO_TIMEOUT_MS
+#define PE_TEST_IO_TIMEOUT_MS 300u
+#endif
+#define IO_TIMEOUT_MS PE_TEST_IO_TIMEOUT_MS
 #define CALL_BOUND_S 5.0 /* generous: 3 attempts, 300 ms waits, backoff */
 #define GUARD 64u
 #define GUARD_BYTE 0xC3u

@@ -349,12 +349,12 @@ static bool load_suite_case(const char *dir, char *buf, size_t cap)
     size_t n;
 
     memset(&tc, 0, sizeof tc);
-    snprintf(tc.name, sizeof tc.name, "%s", dir);
-    snprintf(path, sizeof path, SUITE_DIR "/%s/request.txt", dir);
+    snprintf(tc.name, sizeof tc.name, "%.127s", dir);
+    snprintf(path, sizeof path, SUITE_DIR "/%.255s/request.txt", dir);
     if (!load(path, buf, cap, NULL) || !parse_request(buf)) {
         return false;
     }
-    snprintf(path, sizeof path, SUITE_DIR "/%s/context.json", dir);
+    snprintf(path, sizeof path, SUITE_DIR "/%.255s/context.json", dir);
     if (!load(path, buf, cap, NULL) ||
         !json_str(buf, "access_key_id", tc.key, sizeof tc.key) ||
         !json_str(buf, "secret_access_key", tc.secret, sizeof tc.secret) ||
@@ -371,20 +371,20 @@ static bool load_suite_case(const char *dir, char *buf, size_t cap)
     tc.flags = (json_true(buf, "normalize") ? PE_SIGV4_NORMALIZE_PATH : 0u) |
                (json_true(buf, "sign_body") ? PE_SIGV4_CONTENT_SHA256 : 0u);
 
-    snprintf(path, sizeof path, SUITE_DIR "/%s/header-canonical-request.txt", dir);
+    snprintf(path, sizeof path, SUITE_DIR "/%.255s/header-canonical-request.txt", dir);
     if (!load(path, tc.canonical, sizeof tc.canonical, &tc.canonical_len)) {
         return false;
     }
-    snprintf(path, sizeof path, SUITE_DIR "/%s/header-string-to-sign.txt", dir);
+    snprintf(path, sizeof path, SUITE_DIR "/%.255s/header-string-to-sign.txt", dir);
     if (!load(path, tc.sts, sizeof tc.sts, &tc.sts_len)) {
         return false;
     }
-    snprintf(path, sizeof path, SUITE_DIR "/%s/header-signature.txt", dir);
+    snprintf(path, sizeof path, SUITE_DIR "/%.255s/header-signature.txt", dir);
     if (!load(path, tc.signature, sizeof tc.signature, &n)) {
         return false;
     }
     tc.signature[strcspn(tc.signature, " \r\n")] = '\0';
-    snprintf(path, sizeof path, SUITE_DIR "/%s/header-signed-request.txt", dir);
+    snprintf(path, sizeof path, SUITE_DIR "/%.255s/header-signed-request.txt", dir);
     if (!load(path, buf, cap, NULL) || (a = strstr(buf, "\nAuthorization:")) == NULL ||
         !copy_str(tc.auth, sizeof tc.auth, a + 15, strcspn(a + 15, "\r\n")) ||
         (a = strstr(buf, "\nX-Amz-Date:")) == NULL ||
