@@ -377,6 +377,43 @@ static size_t request_needed(pe_client_t *c, const pe_operation_t *op,
     return req_len + head_len + 1u;
 }
 
+/* Swaps the n bytes at a with the n bytes at b (the two do not overlap),
+ * a word at a time. */
+static void swap_bytes(char *a, char *b, size_t n)
+{
+    size_t i = 0;
+    for (; n - i >= sizeof(size_t); i += sizeof(size_t)) {
+        size_t x, y;
+        memcpy(&x, a + i, sizeof x);
+        memcpy(&y, b + i, sizeof y);
+        memcpy(a + i, &y, sizeof y);
+        memcpy(b + i, &x, sizeof x);
+    }
+    for (; i < n; i++) {
+        char t = a[i];
+        a[i] = b[i];
+        b[i] = t;
+    }
+}
+
+/* Turns the m bytes at p followed by n bytes into those n bytes followed
+ * by the m, in place (block swaps: every byte moves about once). */
+static void rotate(char *p, size_t m, size_t n)
+{
+    while (m > 0 && n > 0) {
+        if (m <= n) {
+            /* A B1 B2 with |B2| = m: B2 B1 A, then B2 B1 into B1 B2 */
+            swap_bytes(p, p + n, m);
+            n -= m;
+        } else {
+            /* A1 A2 B with |A1| = n: B A2 A1, then A2 A1 into A1 A2 */
+            swap_bytes(p, p + m, n);
+            p += n;
+            m -= n;
+        }
+    }
+}
+
 /* Builds, signs, sends and reads one exchange. */
 static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
                             const void *input, int64_t now,
@@ -385,6 +422,7 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
 {
     pe_request_t req;
     size_t req_len, head_len;
+    char *out;
     pe_status_t st;
 
     memset(at, 0, sizeof *at);
@@ -419,6 +457,13 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
     if (st != PE_OK) {
         return st;
     }
+    /* [target NUL body NUL head NUL] becomes [target NUL head body NUL
+     * NUL]: head and body go out together, in one TLS record */
+    out = c->work + req_len;
+    if (req.body) {
+        out = in_work(c, req.body);
+        rotate(out, req_len - (size_t)(out - c->work), head_len);
+    }
 
     at->reused = pe_tls_alive(c->tls);
     if (!at->reused) {
@@ -431,10 +476,8 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
         }
     }
     if (st == PE_OK) {
-        st = pe_tls_send(c->tls, c->work + req_len, head_len, c->io_timeout_ms);
-    }
-    if (st == PE_OK && req.body_len > 0) {
-        st = pe_tls_send(c->tls, req.body, req.body_len, c->io_timeout_ms);
+        st = pe_tls_send(c->tls, out, head_len + req.body_len,
+                         c->io_timeout_ms);
     }
     if (st != PE_OK) {
         return st;

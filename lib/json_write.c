@@ -142,28 +142,91 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
     return n;
 }
 
+/* Word-at-a-time scanning for the runs of plain ASCII that make up most
+ * strings: a word_t of bytes at once, loaded with memcpy (any alignment).
+ * ONES has 0x01 in each byte, HIGHS 0x80. Each test below is exact as a
+ * yes/no for the whole word (a borrow only flags bytes above one that
+ * matches); the byte loop after it finds which byte it was. */
+typedef size_t word_t;
+#define ONES ((word_t)-1 / 0xFFu)
+#define HIGHS (ONES * 0x80u)
+
+/* The high bit of a byte set when the byte of x is 0 (and possibly in
+ * the bytes above one that is). */
+static word_t zero_bytes(word_t x)
+{
+    return (x - ONES) & ~x;
+}
+
+/* Whether every byte of x is ASCII and, for json, one a JSON string
+ * carries as it is: from 0x20, not '"' or '\\'. */
+static bool plain_word(word_t x, bool json)
+{
+    word_t special = x;
+    if (json) {
+        special |= ((x - ONES * 0x20u) & ~x) | zero_bytes(x ^ (ONES * 0x22u)) |
+                   zero_bytes(x ^ (ONES * 0x5Cu));
+    }
+    return (special & HIGHS) == 0;
+}
+
+/* Length of the leading run of such bytes in p[0..len). */
+static size_t plain_run(const unsigned char *p, size_t len, bool json)
+{
+    size_t i = 0;
+    word_t x;
+    while (len - i >= sizeof x) {
+        memcpy(&x, p + i, sizeof x);
+        if (!plain_word(x, json)) {
+            break;
+        }
+        i += sizeof x;
+    }
+    if (len - i < sizeof x && len >= sizeof x) {
+        /* the rest in the last word (its bytes before i passed already) */
+        memcpy(&x, p + len - sizeof x, sizeof x);
+        if (plain_word(x, json)) {
+            return len;
+        }
+    }
+    while (i < len && p[i] < 0x80 &&
+           (!json || (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\'))) {
+        i++;
+    }
+    return i;
+}
+
 bool pe_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
+    for (;;) {
+        size_t n;
+        i += plain_run(p + i, len - i, false);
+        if (i == len) {
+            return true;
+        }
+        n = utf8_seq(p + i, len - i);
         if (n == 0) {
             return false;
         }
         i += n;
     }
-    return true;
 }
 
 static void put_escaped(pe_json_writer_t *w, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0; /* start of the pending run of plain bytes */
+    size_t run = 0; /* start of the pending run of bytes copied as they are */
     size_t i = 0;
     put_char(w, '"');
-    while (i < len) {
-        unsigned char c = p[i];
+    for (;;) {
+        unsigned char c;
+        i += plain_run(p + i, len - i, true);
+        if (i == len) {
+            break;
+        }
+        c = p[i];
         if (c >= 0x80) {
             size_t n = utf8_seq(p + i, len - i);
             if (n == 0) {
@@ -171,10 +234,6 @@ static void put_escaped(pe_json_writer_t *w, const char *s, size_t len)
                 return;
             }
             i += n;
-            continue;
-        }
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            i++;
             continue;
         }
         pe_jw_put(w, s + run, i - run);

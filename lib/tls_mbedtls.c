@@ -92,8 +92,12 @@ static int map_port_error(tls_t *t, int32_t r)
 /* The timeout for the next port call; false when the deadline passed. */
 static bool port_timeout(tls_t *t, uint32_t *timeout)
 {
+    if (t->no_wait) {
+        *timeout = 0; /* no clock to read */
+        return true;
+    }
     *timeout = time_left(t);
-    if (*timeout == 0 && !t->no_wait) {
+    if (*timeout == 0) {
         t->port_error = PE_ERR_TIMEOUT;
         return false;
     }
@@ -328,9 +332,10 @@ bool pe_tls_alive(pe_tls_t *tls)
     if (!t->open) {
         return false;
     }
-    /* a read that may not wait: anything but "nothing yet" means the
-     * server closed (or misbehaved), so the connection is not reusable */
-    start_clock(t, 0);
+    /* a read that may not wait (one port call with timeout 0): anything
+     * but "nothing yet" means the server closed (or misbehaved), so the
+     * connection is not reusable */
+    t->port_error = PE_OK;
     t->no_wait = true;
     do {
         ret = ssl_read(t, &probe, 1);

@@ -218,12 +218,14 @@ static int32_t transfer_error(pe_posix_port_t *c, int err)
 /*
  * send (out != NULL) or recv (into in): one attempt, then poll and attempt
  * again until something moves or the timeout passes. A wakeup that finds
- * nothing after all (EAGAIN) goes back to waiting for the time left.
+ * nothing after all (EAGAIN) goes back to waiting for the time left. With
+ * timeout 0 the one attempt is all (one system call: the client's probe
+ * of a kept-alive connection). The clock is read only when a wait begins.
  */
 static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
                         size_t len, uint32_t timeout_ms)
 {
-    uint64_t deadline = now_ms() + timeout_ms;
+    uint64_t deadline = 0; /* read from the clock once a wait begins */
     if (c->fd < 0 || len == 0) {
         return PE_PORT_IO; /* not connected; len 0 is never called */
     }
@@ -246,6 +248,12 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
             return transfer_error(c, errno);
+        }
+        if (timeout_ms == 0) {
+            return PE_PORT_TIMEOUT; /* no wait asked for: no poll either */
+        }
+        if (deadline == 0) {
+            deadline = now_ms() + timeout_ms;
         }
         w = wait_fd(c->fd, out ? POLLOUT : POLLIN, deadline);
         if (w == 0) {
