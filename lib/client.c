@@ -469,7 +469,8 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
     if (!at->reused) {
         LOG(c, PE_LOG_INFO, "connecting to ", c->host_header, NULL, NULL);
         st = pe_tls_connect(c->tls, c->host, c->port_number,
-                            c->connect_timeout_ms, c->io_timeout_ms);
+                            c->connect_timeout_ms, c->io_timeout_ms,
+                            c->clock_offset);
         if (st != PE_OK) {
             LOG(c, PE_LOG_ERROR, "connection failed: ", pe_strerror(st), NULL,
                 NULL);

@@ -12,10 +12,12 @@ pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
                         const unsigned char *ca, size_t ca_len);
 /* Connects to host:port and completes a verified handshake (SNI and host
  * name check with host) within the timeouts. Resumes the previous session
- * when it can. */
+ * when it can. clock_offset (seconds the device clock is behind the
+ * service, 0 if unknown) corrects the certificate validity check where
+ * mbedTLS allows it (MBEDTLS_PLATFORM_TIME_ALT). */
 pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port,
                            uint32_t connect_timeout_ms,
-                           uint32_t handshake_timeout_ms);
+                           uint32_t handshake_timeout_ms, int64_t clock_offset);
 /* Whether the connection is open and the peer has not closed it. */
 bool pe_tls_alive(pe_tls_t *tls);
 /* Sends all of buf; PE_ERR_TIMEOUT when io_timeout_ms passes without

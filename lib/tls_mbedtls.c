@@ -38,6 +38,27 @@ typedef char pe_tls_storage_is_large_enough
 
 #define TLS(t) ((tls_t *)(void *)(t)->bytes)
 
+#if defined(MBEDTLS_PLATFORM_TIME_ALT)
+#include <mbedtls/platform_time.h>
+/* Certificate validity dates are checked against mbedtls_time(), which
+ * takes no context. Once a client has learnt that the device clock is off
+ * (the service's Date), the clock of the client that connected last
+ * answers: device time plus that offset. Until then the firmware's own
+ * registration (mbedtls_platform_set_time) stays in effect. */
+static const pe_port_t *time_port;
+static int64_t time_offset;
+
+static mbedtls_time_t corrected_time(mbedtls_time_t *timer)
+{
+    mbedtls_time_t now =
+        (mbedtls_time_t)(time_port->time_utc(time_port->ctx) + time_offset);
+    if (timer) {
+        *timer = now;
+    }
+    return now;
+}
+#endif
+
 /* mbedTLS 3.x reports TLS 1.3 tickets arriving after the handshake as a
  * read "error": it only means "read again". */
 #ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
@@ -282,11 +303,21 @@ void pe_tls_close(pe_tls_t *tls)
 
 pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port,
                            uint32_t connect_timeout_ms,
-                           uint32_t handshake_timeout_ms)
+                           uint32_t handshake_timeout_ms, int64_t clock_offset)
 {
     tls_t *t = TLS(tls);
     pe_status_t st;
     int ret;
+
+#if defined(MBEDTLS_PLATFORM_TIME_ALT)
+    if (clock_offset != 0) {
+        time_port = t->port;
+        time_offset = clock_offset;
+        (void)mbedtls_platform_set_time(corrected_time);
+    }
+#else
+    (void)clock_offset; /* mbedTLS takes libc's time(): nothing to correct */
+#endif
 
     pe_tls_close(tls);
     st = t->port->connect(t->port->ctx, host, port, connect_timeout_ms);
