@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pe_port_posix.h"
@@ -74,6 +75,39 @@ static void run_against(pe_port_t *port, pe_posix_port_t *posix,
     pe_test_failed_ += res.failed;
 }
 
+/* pe_posix_parse_endpoint: the endpoint URLs a program is given. */
+static void test_parse_endpoint(void)
+{
+    static const struct {
+        const char *url;
+        int rc;
+        const char *host;
+        uint16_t port;
+    } cases[] = {
+        {"https://127.0.0.1:8443", 0, "127.0.0.1", 8443},
+        {"https://email.eu-west-1.amazonaws.com", 0, "email.eu-west-1.amazonaws.com", 443},
+        {"https://localhost:443/", 0, "localhost", 443},
+        {"https://h:65535", 0, "h", 65535},
+        {"http://h", -1, NULL, 0},
+        {"https://", -1, NULL, 0},
+        {"https://h:", -1, NULL, 0},
+        {"https://h:0", -1, NULL, 0},
+        {"https://h:65536", -1, NULL, 0},
+        {"https://h:12x", -1, NULL, 0},
+        {"https://h/path", -1, NULL, 0},
+        {"https://a-host-name-that-is-longer-than-the-buffer.example", -1, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char host[40];
+        uint16_t port = 0;
+        int rc = pe_posix_parse_endpoint(cases[i].url, host, sizeof host, &port);
+        CHECK(rc == cases[i].rc &&
+                  (rc != 0 || (strcmp(host, cases[i].host) == 0 &&
+                               port == cases[i].port)),
+              "parse_endpoint(%s): %d", cases[i].url, rc);
+    }
+}
+
 int main(void)
 {
     pe_posix_port_t posix;
@@ -85,6 +119,7 @@ int main(void)
     CHECK(port.ctx == &posix && posix.fd == -1, "init: ctx %p, fd %d",
           port.ctx, posix.fd);
 
+    test_parse_endpoint();
     run_against(&port, &posix, "127.0.0.1", true);
     run_against(&port, &posix, "::1", false);
     CHECK(posix.fd == -1, "a socket is still open after the suite");

@@ -126,34 +126,6 @@ static const char *getenv_or(const char *name, const char *fallback)
     return v && *v ? v : fallback;
 }
 
-/* "https://host:port" -> host and port (host written into hostbuf). */
-static int parse_endpoint(const char *url, char *hostbuf, size_t cap,
-                          uint16_t *port_out)
-{
-    const char *h, *colon;
-    size_t n;
-    if (strncmp(url, "https://", 8) != 0) {
-        return -1;
-    }
-    h = url + 8;
-    n = strcspn(h, "/");
-    colon = memchr(h, ':', n);
-    *port_out = 443;
-    if (colon) {
-        long p = strtol(colon + 1, NULL, 10);
-        if (p <= 0 || p > 65535) {
-            return -1;
-        }
-        *port_out = (uint16_t)p;
-        n = (size_t)(colon - h);
-    }
-    if (n == 0 || n >= cap) {
-        return -1;
-    }
-    memcpy(hostbuf, h, n);
-    hostbuf[n] = '\0';
-    return 0;
-}
 
 /* Reads the CA file into ca_buf. PEM gets a NUL after it, counted in the
  * length (as mbedTLS wants); DER (starting with a SEQUENCE) is passed as
@@ -267,7 +239,7 @@ int main(int argc, char **argv)
     };
     const char *endpoint = getenv("PE_ENDPOINT");
     if (endpoint && *endpoint) {
-        if (parse_endpoint(endpoint, host, sizeof host, &cfg.endpoint_port) != 0) {
+        if (pe_posix_parse_endpoint(endpoint, host, sizeof host, &cfg.endpoint_port) != 0) {
             say(2, "no_heap: bad PE_ENDPOINT %s\n", endpoint);
             return 1;
         }

@@ -424,6 +424,49 @@ static pe_status_t posix_connect(void *ctx, const char *host, uint16_t port,
     return st;
 }
 
+/* ------------------------------------------------------------ endpoint */
+
+int pe_posix_parse_endpoint(const char *url, char *host, size_t cap,
+                            uint16_t *port)
+{
+    const char *h, *colon;
+    size_t n;
+    if (strncmp(url, "https://", 8) != 0) {
+        return -1;
+    }
+    h = url + 8;
+    n = strcspn(h, "/");
+    if (h[n] == '/' && h[n + 1] != '\0') {
+        return -1; /* a path of its own: not an endpoint this client takes */
+    }
+    colon = memchr(h, ':', n);
+    *port = 443;
+    if (colon) {
+        unsigned long p = 0;
+        const char *d = colon + 1;
+        if (d == h + n) {
+            return -1;
+        }
+        for (; d < h + n; d++) {
+            if (*d < '0' || *d > '9' || p > 65535u) {
+                return -1;
+            }
+            p = p * 10u + (unsigned long)(*d - '0');
+        }
+        if (p == 0 || p > 65535u) {
+            return -1;
+        }
+        *port = (uint16_t)p;
+        n = (size_t)(colon - h);
+    }
+    if (n == 0 || n >= cap) {
+        return -1;
+    }
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return 0;
+}
+
 /* ------------------------------------------------------------ init */
 
 void pe_posix_port_init(pe_posix_port_t *ctx, pe_port_t *port)

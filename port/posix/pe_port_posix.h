@@ -38,6 +38,13 @@ typedef struct {
  *  port->ctx points to ctx, which must outlive the port. */
 void pe_posix_port_init(pe_posix_port_t *ctx, pe_port_t *port);
 
+/** Splits "https://HOST[:PORT][/]" into host (written into host, cap
+ *  bytes with its NUL) and port (443 when absent): what a program needs
+ *  for pe_config_t.endpoint_host/endpoint_port. 0, or -1 when the URL is
+ *  not of that form or the host does not fit. */
+int pe_posix_parse_endpoint(const char *url, char *host, size_t cap,
+                            uint16_t *port);
+
 #ifdef __cplusplus
 }
 #endif

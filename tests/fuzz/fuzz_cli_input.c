@@ -22,27 +22,11 @@
  */
 #include "fuzz_common.h"
 
+/* Bytes of a member in its struct: a pointer for sub-structures, else
+ * what one list item of that type takes. */
 static size_t member_size(const pe_member_t *m)
 {
-    switch (m->type) {
-    case PE_T_STRING:
-    case PE_T_STRUCT:
-        return sizeof(const char *);
-    case PE_T_BLOB:
-        return sizeof(pe_bytes_t);
-    case PE_T_BOOL:
-        return sizeof(pe_bool_t);
-    case PE_T_INT:
-        return sizeof(pe_opt_int_t);
-    case PE_T_TIME:
-        return sizeof(pe_opt_time_t);
-    case PE_T_DOUBLE:
-        return sizeof(pe_opt_double_t);
-    case PE_T_LIST:
-        return sizeof(pe_list_t);
-    default:
-        abort();
-    }
+    return m->type == PE_T_STRUCT ? sizeof(const void *) : pe_item_size(m);
 }
 
 /* Decodes like the CLI: the arena grows to the reported need. Returns the
