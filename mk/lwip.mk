@@ -91,42 +91,12 @@ ifneq ($(strip $(MBEDTLS36_STAMP)),)
 $(LWIP_STAMP): | $(MBEDTLS36_STAMP)
 endif
 
-# As in mk/mbedtls36.mk: the mirror from this machine's apt sources at
-# fetch time, deb822 files (URIs:) first, then one-line entries.
+# Fetched by mk/deb-source.sh, as mk/mbedtls36.mk does.
 $(LWIP_STAMP):
 	@set -e; \
-	command -v apt-get >/dev/null || { echo "lwip: apt-get not found (or give LWIP_DIR=path)" >&2; exit 1; }; \
-	command -v dpkg-source >/dev/null || { echo "lwip: dpkg-source not found: install the package dpkg-dev (or give LWIP_DIR=path)" >&2; exit 1; }; \
-	mirror='$(LWIP_MIRROR)'; \
-	if [ -z "$$mirror" ]; then \
-	  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do \
-	    [ -f "$$f" ] || continue; \
-	    mirror=$$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($$i !~ /security/) { print $$i; exit } }' "$$f"); \
-	    [ -z "$$mirror" ] || break; \
-	  done; \
-	fi; \
-	if [ -z "$$mirror" ]; then \
-	  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do \
-	    [ -f "$$f" ] || continue; \
-	    mirror=$$(awk '$$1 == "deb" || $$1 == "deb-src" { i = 2; \
-	      if ($$i ~ /^\[/) { while (i <= NF && $$i !~ /\]$$/) i++; i++ } \
-	      if (i <= NF && $$i !~ /security/) { print $$i; exit } }' "$$f"); \
-	    [ -z "$$mirror" ] || break; \
-	  done; \
-	fi; \
-	[ -n "$$mirror" ] || { echo "lwip: no Debian mirror in /etc/apt; give LWIP_MIRROR=URI or LWIP_DIR=path" >&2; exit 1; }; \
 	d='$(abspath $(LWIP_DEPS))/apt'; \
-	rm -rf "$$d/src-lwip"; \
-	mkdir -p "$$d/state/lists/partial" "$$d/cache/archives/partial" "$$d/src-lwip"; \
-	echo "deb-src [signed-by=$(LWIP_KEYRING)] $$mirror $(LWIP_SUITE) main" > "$$d/sources.list"; \
-	set -- -q -o "Dir::Etc::SourceList=$$d/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
-	  -o Dir::Etc::Preferences=/nonexistent -o Dir::Etc::PreferencesParts=/nonexistent \
-	  -o "Dir::State=$$d/state" -o Dir::State::status=/var/lib/dpkg/status \
-	  -o "Dir::Cache=$$d/cache" -o Acquire::Languages=none \
-	  -o "APT::Sandbox::User=$$(id -un)"; \
-	echo "lwip: fetching the lwip source package of Debian $(LWIP_SUITE) from $$mirror"; \
-	apt-get "$$@" update; \
-	(cd "$$d/src-lwip" && apt-get "$$@" source lwip); \
+	sh mk/deb-source.sh lwip "$$d" src-lwip '$(LWIP_SUITE)' '$(LWIP_KEYRING)' \
+	    lwip '$(LWIP_MIRROR)' || { echo "lwip: or give LWIP_DIR=path" >&2; exit 1; }; \
 	src=; for x in "$$d"/src-lwip/lwip-*/; do [ -f "$$x/src/include/lwip/init.h" ] && src=$${x%/}; done; \
 	[ -n "$$src" ] || { echo "lwip: apt-get source left no lwip tree in $$d/src-lwip" >&2; exit 1; }; \
 	v=$$($(call LWIP_VERSION_SH,$$src)); \

@@ -95,43 +95,13 @@ else
 mbedtls36-src: $(MBEDTLS36_STAMP)
 	@echo "mbedtls36: source in $(MBEDTLS36_SRC) ($$(cat $(MBEDTLS36_STAMP)))"
 
-# The mirror comes from this machine's apt sources at fetch time: deb822
-# files (URIs:) first, then one-line sources.list entries ("deb [opts] URI
-# suite ...").
+# The fetch itself (the mirror from this machine's apt sources, a private
+# sources list and state) is mk/deb-source.sh, shared with mk/lwip.mk.
 $(MBEDTLS36_STAMP):
 	@set -e; \
-	command -v apt-get >/dev/null || { echo "mbedtls36: apt-get not found (or give MBEDTLS_DIR=path)" >&2; exit 1; }; \
-	command -v dpkg-source >/dev/null || { echo "mbedtls36: dpkg-source not found: install the package dpkg-dev (or give MBEDTLS_DIR=path)" >&2; exit 1; }; \
-	mirror='$(MBEDTLS36_MIRROR)'; \
-	if [ -z "$$mirror" ]; then \
-	  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do \
-	    [ -f "$$f" ] || continue; \
-	    mirror=$$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($$i !~ /security/) { print $$i; exit } }' "$$f"); \
-	    [ -z "$$mirror" ] || break; \
-	  done; \
-	fi; \
-	if [ -z "$$mirror" ]; then \
-	  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do \
-	    [ -f "$$f" ] || continue; \
-	    mirror=$$(awk '$$1 == "deb" || $$1 == "deb-src" { i = 2; \
-	      if ($$i ~ /^\[/) { while (i <= NF && $$i !~ /\]$$/) i++; i++ } \
-	      if (i <= NF && $$i !~ /security/) { print $$i; exit } }' "$$f"); \
-	    [ -z "$$mirror" ] || break; \
-	  done; \
-	fi; \
-	[ -n "$$mirror" ] || { echo "mbedtls36: no Debian mirror in /etc/apt; give MBEDTLS36_MIRROR=URI or MBEDTLS_DIR=path" >&2; exit 1; }; \
 	d='$(abspath $(MBEDTLS36_DEPS))/apt'; \
-	rm -rf "$$d/src"; \
-	mkdir -p "$$d/state/lists/partial" "$$d/cache/archives/partial" "$$d/src"; \
-	echo "deb-src [signed-by=$(MBEDTLS36_KEYRING)] $$mirror $(MBEDTLS36_SUITE) main" > "$$d/sources.list"; \
-	set -- -q -o "Dir::Etc::SourceList=$$d/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
-	  -o Dir::Etc::Preferences=/nonexistent -o Dir::Etc::PreferencesParts=/nonexistent \
-	  -o "Dir::State=$$d/state" -o Dir::State::status=/var/lib/dpkg/status \
-	  -o "Dir::Cache=$$d/cache" -o Acquire::Languages=none \
-	  -o "APT::Sandbox::User=$$(id -un)"; \
-	echo "mbedtls36: fetching the mbedtls source package of Debian $(MBEDTLS36_SUITE) from $$mirror"; \
-	apt-get "$$@" update; \
-	(cd "$$d/src" && apt-get "$$@" source mbedtls); \
+	sh mk/deb-source.sh mbedtls36 "$$d" src '$(MBEDTLS36_SUITE)' '$(MBEDTLS36_KEYRING)' \
+	    mbedtls '$(MBEDTLS36_MIRROR)' || { echo "mbedtls36: or give MBEDTLS_DIR=path" >&2; exit 1; }; \
 	src=; for x in "$$d"/src/mbedtls-*/; do [ -f "$$x/include/mbedtls/build_info.h" ] && src=$${x%/}; done; \
 	[ -n "$$src" ] || { echo "mbedtls36: apt-get source left no mbedtls tree in $$d/src" >&2; exit 1; }; \
 	v=$$(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' "$$src/include/mbedtls/build_info.h"); \
