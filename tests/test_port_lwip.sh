@@ -17,8 +17,11 @@
 #    TLS. When no namespace or no TAP device can be made, it says so and
 #    why, and that part is skipped (not failed);
 # 4. loopback: the conformance suite over lwIP's loopback netif, with the
-#    peer on lwIP's own sockets in the same process (always run: it is the
-#    whole test where there is no TAP).
+#    peer on lwIP's own sockets in the same process: the whole test where
+#    there is no TAP (PE_LWIP_LOOPBACK=1 runs it beside the TAP part too).
+#    It is not run beside a working TAP part: with Debian's liblwip 2.1.3
+#    its 1 MiB echo, client and peer in one lwIP, stalled about once in
+#    eight runs (an lwIP loopback stall, not seen over TAP).
 # Traffic stays in lwIP, on loopback, or inside the test's own namespace
 # (192.168.77.0/24 exists only there, with no route out).
 # PE_LWIP_NO_TAP=1 skips step 3 (to see the fallback on a machine that
@@ -131,10 +134,14 @@ if [ -n "$no_tap" ]; then
 fi
 
 # ------------------------------------------------------------ loopback
-echo "# lwIP's loopback netif, the peer on lwIP's sockets"
-"$prog" loopback >"$tmp/lo.out" 2>&1
-rc=$?
-sed 's/^/  /' "$tmp/lo.out"
-add_counts "$tmp/lo.out" "$rc" "lwIP loopback"
+if [ -n "$no_tap" ] || [ -n "${PE_LWIP_LOOPBACK:-}" ]; then
+    echo "# lwIP's loopback netif, the peer on lwIP's sockets"
+    "$prog" loopback >"$tmp/lo.out" 2>&1
+    rc=$?
+    sed 's/^/  /' "$tmp/lo.out"
+    add_counts "$tmp/lo.out" "$rc" "lwIP loopback"
+else
+    echo "# lwIP's loopback netif: not run, the TAP part ran (PE_LWIP_LOOPBACK=1 runs it too)"
+fi
 
 finish
