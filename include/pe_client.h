@@ -13,6 +13,7 @@
 #define PE_CLIENT_H
 
 #include "pe_ops.h"
+#include "pe_http.h"
 #include "pe_port.h"
 #include "pe_sigv4.h"
 #include "pe_tls.h"
@@ -171,6 +172,12 @@ typedef struct {
     pe_log_fn log;
     void *log_ctx;
     pe_log_level_t log_level;
+    /* per-call state kept here rather than on the stack (firmware stacks
+     * are small): the response being read, the request being sent, and
+     * the error record of a call made with err == NULL */
+    pe_http_response_t resp_;
+    pe_request_t req_;
+    pe_error_t err_;
 } pe_client_t;
 
 /**

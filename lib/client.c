@@ -356,21 +356,21 @@ static size_t request_needed(pe_client_t *c, const pe_operation_t *op,
 {
     size_t scan = req_len < c->work_size ? req_len : c->work_size;
     const char *nul = (const char *)memchr(c->work, '\0', scan);
-    pe_request_t req;
+    pe_request_t *req = &c->req_; /* pe_build left it unset */
     size_t head_len;
     if (!nul) {
         return 0;
     }
-    memset(&req, 0, sizeof req);
-    req.method = op->method;
-    req.target = c->work;
-    req.target_len = (size_t)(nul - c->work);
-    if (req_len > req.target_len + 1u) {
-        req.body = nul; /* never read: only its length counts */
-        req.body_len = req_len - req.target_len - 2u;
-        req.content_type = "application/json";
+    memset(req, 0, sizeof *req);
+    req->method = op->method;
+    req->target = c->work;
+    req->target_len = (size_t)(nul - c->work);
+    if (req_len > req->target_len + 1u) {
+        req->body = nul; /* never read: only its length counts */
+        req->body_len = req_len - req->target_len - 2u;
+        req->content_type = "application/json";
     }
-    if (pe_http_signed_head(&c->signer, &req, c->host_header, c->region, now,
+    if (pe_http_signed_head(&c->signer, req, c->host_header, c->region, now,
                             NULL, 0, &head_len) != PE_ERR_BUFFER_TOO_SMALL) {
         return 0;
     }
@@ -420,14 +420,14 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
                             pe_http_response_t *resp, pe_error_t *err,
                             attempt_t *at)
 {
-    pe_request_t req;
+    pe_request_t *req = &c->req_;
     size_t req_len, head_len;
     char *out;
     pe_status_t st;
 
     memset(at, 0, sizeof *at);
     /* the request, then its signed head right after it */
-    st = pe_build(op, input, c->work, c->work_size, &req_len, &req, &err->diag);
+    st = pe_build(op, input, c->work, c->work_size, &req_len, req, &err->diag);
     if (st == PE_ERR_BUFFER_TOO_SMALL) {
         err->needed = request_needed(c, op, req_len, now);
     }
@@ -437,7 +437,7 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
 #if PE_LOG_LEVEL >= 4 /* PE_LOG_DEBUG */
     if (LOGGING(c, PE_LOG_DEBUG)) {
         trace_t trace = {c, PE_SIGV4_TRACE_CANONICAL_REQUEST, {0}, 0, false};
-        st = pe_http_signed_head_traced(&c->signer, &req, c->host_header,
+        st = pe_http_signed_head_traced(&c->signer, req, c->host_header,
                                         c->region, now, c->work + req_len,
                                         c->work_size - req_len, &head_len,
                                         trace_piece, &trace);
@@ -447,7 +447,7 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
     } else
 #endif
     {
-        st = pe_http_signed_head(&c->signer, &req, c->host_header, c->region,
+        st = pe_http_signed_head(&c->signer, req, c->host_header, c->region,
                                  now, c->work + req_len,
                                  c->work_size - req_len, &head_len);
     }
@@ -460,8 +460,8 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
     /* [target NUL body NUL head NUL] becomes [target NUL head body NUL
      * NUL]: head and body go out together, in one TLS record */
     out = c->work + req_len;
-    if (req.body) {
-        out = in_work(c, req.body);
+    if (req->body) {
+        out = in_work(c, req->body);
         rotate(out, req_len - (size_t)(out - c->work), head_len);
     }
 
@@ -477,7 +477,7 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
         }
     }
     if (st == PE_OK) {
-        st = pe_tls_send(c->tls, out, head_len + req.body_len,
+        st = pe_tls_send(c->tls, out, head_len + req->body_len,
                          c->io_timeout_ms);
     }
     if (st != PE_OK) {
@@ -572,20 +572,22 @@ static pe_status_t parse_output(pe_client_t *c, const pe_operation_t *op,
 pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
                            const void *input, void *output, pe_error_t *err)
 {
-    pe_error_t local;
-    pe_http_response_t resp;
+    pe_http_response_t *resp;
     attempt_t at;
     pe_status_t st;
     bool clock_retried = false;
     bool repeatable;
 
-    if (!err) {
-        err = &local;
-    }
     if (!c || !c->work || !op || !input || !output) {
-        memset(err, 0, sizeof *err);
+        if (err) {
+            memset(err, 0, sizeof *err);
+        }
         return PE_ERR_INVALID_ARGUMENT;
     }
+    if (!err) {
+        err = &c->err_;
+    }
+    resp = &c->resp_;
     repeatable = strcmp(op->method, "POST") != 0 || c->resend_unknown_outcome;
     for (unsigned attempt = 1;; attempt++) {
         int64_t device_now = c->port->time_utc(c->port->ctx);
@@ -596,20 +598,20 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
         if (device_now < PE_MIN_PLAUSIBLE_TIME && !c->learn_time) {
             return PE_ERR_NO_CLOCK;
         }
-        st = exchange(c, op, input, device_now + c->clock_offset, &resp, err,
+        st = exchange(c, op, input, device_now + c->clock_offset, resp, err,
                       &at);
         if (st == PE_OK) {
-            err->http_status = resp.status;
-            err->request_id = resp.request_id;
+            err->http_status = resp->status;
+            err->request_id = resp->request_id;
 #if PE_LOG_LEVEL > 0
             char n1[21];
-            LOG(c, PE_LOG_INFO, op->name, ": HTTP ", decimal(n1, resp.status),
-                resp.request_id ? "" : " (no request id)");
+            LOG(c, PE_LOG_INFO, op->name, ": HTTP ", decimal(n1, resp->status),
+                resp->request_id ? "" : " (no request id)");
 #endif
-            if (resp.status >= 200 && resp.status <= 299) {
-                return parse_output(c, op, &resp, output, err);
+            if (resp->status >= 200 && resp->status <= 299) {
+                return parse_output(c, op, resp, output, err);
             }
-            parse_error(c, &resp, err);
+            parse_error(c, resp, err);
             /* a refused clock: take the service's and sign again, once */
             if (err->code == PE_EC_INVALID_SIGNATURE ||
                 err->code == PE_EC_SIGNATURE_DOES_NOT_MATCH) {
@@ -620,7 +622,7 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
                     NULL);
             }
             if (clock_refused(err) && !clock_retried &&
-                learn_offset(c, &resp, device_now)) {
+                learn_offset(c, resp, device_now)) {
 #if PE_LOG_LEVEL > 0
                 char n2[21];
                 LOG(c, PE_LOG_WARN, "clock offset taken from the service: ",
@@ -631,8 +633,8 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
                 continue;
             }
             st = PE_ERR_SERVICE;
-            again = retryable(resp.status, err->code);
-            retry_after = resp.retry_after;
+            again = retryable(resp->status, err->code);
+            retry_after = resp->retry_after;
         } else if (st == PE_ERR_CERT_VERIFY || st == PE_ERR_TLS_HANDSHAKE ||
                    st == PE_ERR_TLS_NO_MEMORY || st == PE_ERR_INVALID_ARGUMENT ||
                    st == PE_ERR_INVALID_UTF8 || st == PE_ERR_BUFFER_TOO_SMALL ||
