@@ -193,6 +193,15 @@ pe_status_t pe_client_init(pe_client_t *client, const pe_config_t *config,
 void pe_client_deinit(pe_client_t *client);
 
 /**
+ * Closes the connection now, e.g. before the device sleeps; the next call
+ * connects again. keep_session true keeps the TLS session (its ticket) so
+ * that handshake is a resumed one (with TLS 1.2 a few hundred thousand
+ * instructions instead of tens of millions); false forgets it and wipes
+ * its secret, and the next handshake is a full one.
+ */
+void pe_client_disconnect(pe_client_t *client, bool keep_session);
+
+/**
  * Calls one operation: `input` is the operation's input struct, `output`
  * its output struct (filled with views into the work buffer). err (may be
  * NULL) tells more on failure. Returns PE_OK, PE_ERR_SERVICE (see

@@ -243,6 +243,17 @@ void pe_client_deinit(pe_client_t *c)
     memset(c, 0, sizeof *c);
 }
 
+void pe_client_disconnect(pe_client_t *c, bool keep_session)
+{
+    if (!c || !c->tls) {
+        return;
+    }
+    pe_tls_close(c->tls);
+    if (!keep_session) {
+        pe_tls_forget_session(c->tls);
+    }
+}
+
 /* Reads one response into the work buffer. *got_any tells whether any
  * byte of it arrived. */
 static pe_status_t read_response(pe_client_t *c, pe_http_response_t *resp,

@@ -31,6 +31,8 @@ pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got,
 /* Closes the connection (close_notify when possible); the session is kept
  * for resumption. */
 void pe_tls_close(pe_tls_t *tls);
+/* Drops the kept session: the next connect makes a full handshake. */
+void pe_tls_forget_session(pe_tls_t *tls);
 /* Frees everything mbedTLS holds for this context. */
 void pe_tls_free(pe_tls_t *tls);
 

@@ -425,6 +425,14 @@ pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got,
     return st;
 }
 
+void pe_tls_forget_session(pe_tls_t *tls)
+{
+    tls_t *t = TLS(tls);
+    mbedtls_ssl_session_free(&t->session); /* wipes the master secret */
+    mbedtls_ssl_session_init(&t->session);
+    t->have_session = false;
+}
+
 void pe_tls_free(pe_tls_t *tls)
 {
     tls_t *t = TLS(tls);

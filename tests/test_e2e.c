@@ -1401,6 +1401,28 @@ static pe_status_t list_small(size_t work_size, size_t *needed)
     return st;
 }
 
+/* pe_client_disconnect: the connection closes now, the next call opens
+ * another (resuming the session or not), the one after reuses it. */
+static void test_disconnect(void)
+{
+    pe_get_account_output_t a;
+    unsigned before = main_conn.port.connects;
+    pe_client_disconnect(C, true);
+    CHECK(main_conn.port.connects == before, "disconnect does not connect");
+    EXPECT_OK(pe_get_account(C, &(pe_get_account_input_t){0}, &a, &err));
+    CHECK(main_conn.port.connects == before + 1,
+          "after disconnect (session kept): %u connects, expected %u",
+          main_conn.port.connects, before + 1);
+    pe_client_disconnect(C, false);
+    pe_client_disconnect(C, false); /* twice: nothing more to close */
+    EXPECT_OK(pe_get_account(C, &(pe_get_account_input_t){0}, &a, &err));
+    EXPECT_OK(pe_get_account(C, &(pe_get_account_input_t){0}, &a, &err));
+    CHECK(main_conn.port.connects == before + 2,
+          "after disconnect (session forgotten): %u connects, expected %u",
+          main_conn.port.connects, before + 2);
+    pe_client_disconnect(NULL, true); /* ignored */
+}
+
 static void test_small_buffers(void)
 {
     size_t needed = 0, again = 0;
@@ -1455,6 +1477,7 @@ int main(void)
         CHECK(main_conn.port.connects == 1,
               "every call so far on one kept-alive connection: %u connects",
               main_conn.port.connects);
+        test_disconnect();
         test_faults();
         test_retries();
         test_debug_log();

@@ -13,6 +13,14 @@
  *   bench_client BODY cpu N REPS       REPS lines "cpu_us_per_send: X", each
  *                                      the process CPU time of N SendEmail
  *                                      calls on a kept-alive connection / N
+ *   bench_client BODY alert N          N rounds of three SendEmail calls: on
+ *                                      the kept-alive connection, after
+ *                                      pe_client_disconnect keeping the
+ *                                      session (resumed handshake), after
+ *                                      one forgetting it (full handshake);
+ *                                      one "alert_wall_us_KIND: X" line per
+ *                                      call, and the first round's calls
+ *                                      each one callgrind dump
  *
  * Environment: PE_ENDPOINT (https://127.0.0.1:PORT) and PE_CA_BUNDLE, as
  * tests/sim/run prints them; the service must accept the documentation
@@ -302,11 +310,54 @@ static int mode_cpu(long n, long reps)
     return 0;
 }
 
+static double wall_us(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int mode_alert(long n)
+{
+    static const char *const kinds[] = {"keepalive", "resumed", "full"};
+    pe_error_t err;
+    pe_status_t st;
+    if (init(sizeof work.bytes) != PE_OK) {
+        return 1;
+    }
+    st = send_once(&err); /* connects: not counted */
+    if (st != PE_OK) {
+        return fail("SendEmail", st, &err);
+    }
+    for (long r = 0; r < n; r++) {
+        for (unsigned k = 0; k < 3; k++) {
+            double t0;
+            if (k > 0) {
+                pe_client_disconnect(&client, k == 1);
+            }
+            if (r == 0) {
+                CALLGRIND_ZERO_STATS;
+            }
+            t0 = wall_us();
+            st = send_once(&err);
+            if (r == 0) {
+                CALLGRIND_DUMP_STATS_AT(kinds[k]);
+            }
+            if (st != PE_OK) {
+                return fail(kinds[k], st, &err);
+            }
+            printf("alert_wall_us_%s: %.1f\n", kinds[k], wall_us() - t0);
+        }
+    }
+    pe_client_deinit(&client);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_client BODY body|worksize|handshake|cpu [N REPS]\n");
+        fprintf(stderr, "usage: bench_client BODY body|worksize|handshake|cpu N REPS|alert N\n");
         return 2;
     }
     ref_body_len = read_file(argv[1], ref_body, sizeof ref_body);
@@ -330,6 +381,8 @@ int main(int argc, char **argv)
         rc = mode_handshake();
     } else if (strcmp(argv[2], "cpu") == 0 && argc > 4) {
         rc = mode_cpu(strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10));
+    } else if (strcmp(argv[2], "alert") == 0 && argc > 3) {
+        rc = mode_alert(strtol(argv[3], NULL, 10));
     } else {
         fprintf(stderr, "bench_client: unknown mode %s\n", argv[2]);
         rc = 2;

@@ -39,6 +39,13 @@ FIGURES = [
     ("handshake_instructions_full", "instructions", None, None),
     ("handshake_instructions_resumed", "instructions", None, None),
     ("cpu_ratio_vs_boto3", "x", 20.0, "ge"),
+    # the cost of one alert, three ways (no target; README discusses them)
+    ("alert_instructions_keepalive", "instructions", None, None),
+    ("alert_instructions_resumed", "instructions", None, None),
+    ("alert_instructions_full", "instructions", None, None),
+    ("alert_wall_us_keepalive", "us", None, None),
+    ("alert_wall_us_resumed", "us", None, None),
+    ("alert_wall_us_full", "us", None, None),
 ]
 
 figures = {}
@@ -299,6 +306,28 @@ def bench_handshake(a, sim):
                full / resumed, "yes" if ticket else "NO"))
 
 
+def bench_alert(a, sim):
+    """One SendEmail, whole call on the client side (build, sign, TLS,
+    parse): on the kept-alive connection, after pe_client_disconnect
+    keeping the session (resumed), after one forgetting it (full)."""
+    client = os.path.join(a.out, "bench_client")
+    base = os.path.join(a.out, "cg-alert.out")
+    for f in os.listdir(a.out):
+        if f.startswith("cg-alert.out"):
+            os.unlink(os.path.join(a.out, f))
+    run(a.valgrind + ["--tool=callgrind", "--callgrind-out-file=" + base,
+                      client, BODY, "alert", "1"], env=sim.env)
+    kinds = ("keepalive", "resumed", "full")
+    for i, kind in enumerate(kinds):
+        figure("alert_instructions_" + kind, callgrind_summary("%s.%d" % (base, i + 1)),
+               "client instructions of the whole SendEmail call (callgrind)")
+    out = run([client, BODY, "alert", "3" if a.quick else "15"], env=sim.env).stdout
+    for kind in kinds:
+        v = values(out, "alert_wall_us_" + kind)
+        figure("alert_wall_us_" + kind, round(statistics.median(v), 1),
+               "median of %d calls, wall time incl. the local (Python) service's work" % len(v))
+
+
 def bench_cpu(a, sim):
     client = os.path.join(a.out, "bench_client")
     reps = 3 if a.quick else 9
@@ -401,6 +430,8 @@ def main():
         guarded("ram", lambda: bench_ram(a, sim))
         log("handshakes (callgrind)")
         guarded("handshake", lambda: bench_handshake(a, sim))
+        log("an alert's cost: kept-alive, resumed, full (callgrind, wall time)")
+        guarded("alert", lambda: bench_alert(a, sim))
         log("CPU per SendEmail vs boto3")
         guarded("cpu", lambda: bench_cpu(a, sim))
     except Exception as err:
