@@ -134,6 +134,12 @@ typedef struct {
      *  the service's Date header instead of failing with PE_ERR_NO_CLOCK
      *  (the first request is then refused and signed again). */
     bool learn_time_from_service;
+    /** Offer TLS 1.2 only, also where mbedTLS has TLS 1.3. A TLS 1.2
+     *  session ticket resumes without any ECDHE exchange, a TLS 1.3 one
+     *  repeats it (on a Cortex-M4 about 0.5 M instructions against
+     *  19.6 M): the choice for a device that wakes up to send an alert and
+     *  keeps its session (pe_client_disconnect). false: the server picks. */
+    bool tls12_only;
     /** Optional log sink, and the most detailed level it wants (0: info). */
     pe_log_fn log;
     void *log_ctx;

@@ -207,7 +207,7 @@ pe_status_t pe_client_init(pe_client_t *c, const pe_config_t *cfg, void *work,
     if (st != PE_OK) {
         return st;
     }
-    st = pe_tls_init(cfg->tls, cfg->port, cfg->ca, cfg->ca_len);
+    st = pe_tls_init(cfg->tls, cfg->port, cfg->ca, cfg->ca_len, cfg->tls12_only);
     if (st != PE_OK) {
         pe_sigv4_deinit(&c->signer);
         return st;
@@ -484,6 +484,9 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
                             c->clock_offset);
         if (st != PE_OK) {
             LOG(c, PE_LOG_ERROR, "connection failed: ", pe_strerror(st), NULL,
+                NULL);
+        } else {
+            LOG(c, PE_LOG_INFO, "connected: ", pe_tls_version(c->tls), NULL,
                 NULL);
         }
     }

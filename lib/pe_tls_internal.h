@@ -7,9 +7,11 @@
 
 /* Prepares the storage and parses the trusted CA certificates (PEM, with
  * its NUL terminator counted in len, or DER; several PEM certificates may
- * follow each other). PE_ERR_CERT_VERIFY when none parses. */
+ * follow each other). PE_ERR_CERT_VERIFY when none parses. tls12_only:
+ * offer TLS 1.2 only, also where mbedTLS has TLS 1.3. */
 pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
-                        const unsigned char *ca, size_t ca_len);
+                        const unsigned char *ca, size_t ca_len,
+                        bool tls12_only);
 /* Connects to host:port and completes a verified handshake (SNI and host
  * name check with host) within the timeouts. Resumes the previous session
  * when it can. clock_offset (seconds the device clock is behind the
@@ -31,6 +33,8 @@ pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got,
 /* Closes the connection (close_notify when possible); the session is kept
  * for resumption. */
 void pe_tls_close(pe_tls_t *tls);
+/* The open connection's protocol ("TLSv1.2", "TLSv1.3"), else "". */
+const char *pe_tls_version(pe_tls_t *tls);
 /* Drops the kept session: the next connect makes a full handshake. */
 void pe_tls_forget_session(pe_tls_t *tls);
 /* Frees everything mbedTLS holds for this context. */

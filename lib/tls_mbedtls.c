@@ -210,7 +210,8 @@ static pe_status_t status_of(const tls_t *t, int ret, pe_status_t otherwise)
 }
 
 pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
-                        const unsigned char *ca, size_t ca_len)
+                        const unsigned char *ca, size_t ca_len,
+                        bool tls12_only)
 {
     tls_t *t = TLS(tls);
     int ret;
@@ -247,8 +248,12 @@ pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
     mbedtls_ssl_conf_rng(&t->conf, rng, t);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
     mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    if (tls12_only) {
+        mbedtls_ssl_conf_max_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    }
     mbedtls_ssl_conf_groups(&t->conf, groups);
 #else
+    (void)tls12_only; /* mbedTLS 2.x speaks TLS 1.2 at most */
     mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                  MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_curves(&t->conf, groups);
@@ -423,6 +428,12 @@ pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got,
     pe_status_t st = status_of(t, ret, PE_ERR_IO);
     pe_tls_close(tls);
     return st;
+}
+
+const char *pe_tls_version(pe_tls_t *tls)
+{
+    tls_t *t = TLS(tls);
+    return t->open ? mbedtls_ssl_get_version(&t->ssl) : "";
 }
 
 void pe_tls_forget_session(pe_tls_t *tls)

@@ -12,6 +12,8 @@
 #include "pe_test.h"
 #include "support/sim.h"
 
+#include <mbedtls/ssl.h> /* MBEDTLS_SSL_PROTO_TLS1_3 where configured */
+
 #include <dirent.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -75,6 +77,7 @@ typedef struct {
     bool learn_time_from_service;
     const char *session_token;
     pe_log_fn log;
+    bool tls12_only;
 } endpoint_t;
 
 static pe_status_t conn_open(conn_t *k, const endpoint_t *ep, size_t work_size)
@@ -104,6 +107,7 @@ static pe_status_t conn_open(conn_t *k, const endpoint_t *ep, size_t work_size)
         .session_token = ep->session_token,
         .log = ep->log,
         .log_level = PE_LOG_DEBUG,
+        .tls12_only = ep->tls12_only,
     };
     k->work = malloc(work_size);
     return pe_client_init(&k->client, &cfg, k->work, work_size);
@@ -1283,6 +1287,34 @@ static void test_debug_log(void)
           "the wrong secret is not logged either");
 }
 
+/* The protocol: TLS 1.3 where this mbedTLS has it (the service speaks
+ * both), TLS 1.2 with tls12_only. */
+static void test_tls_version(void)
+{
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    static const char usual[] = "connected: TLSv1.3\n";
+#else
+    static const char usual[] = "connected: TLSv1.2\n";
+#endif
+    conn_t k;
+    pe_get_account_output_t a;
+    endpoint_t ep = sim_ep;
+    ep.log = capture_log;
+    for (int only12 = 0; only12 < 2; only12++) {
+        ep.tls12_only = only12 != 0;
+        log_len = 0;
+        log_text[0] = '\0';
+        if (EXPECT_OK(conn_open(&k, &ep, WORK_SIZE))) {
+            EXPECT_OK(pe_get_account(&k.client, &(pe_get_account_input_t){0},
+                                     &a, &err));
+        }
+        conn_close(&k);
+        CHECK(strstr(log_text, only12 ? "connected: TLSv1.2\n" : usual) != NULL,
+              "tls12_only %d: expected %s in the log:\n%s", only12,
+              only12 ? "TLSv1.2" : usual, log_text);
+    }
+}
+
 static void expect_transport(const char *what, const endpoint_t *ep,
                              pe_status_t want)
 {
@@ -1468,7 +1500,7 @@ int main(void)
     ca = pe_posix_read_file(sim.ca_path, &ca_len);
     CHECK(ca != NULL, "cannot read the service's CA %s", sim.ca_path);
     sim_ep = (endpoint_t){sim.host, sim.port, ca, ca_len, 0, false, false,
-                          NULL, NULL};
+                          NULL, NULL, false};
     if (ca && EXPECT_OK(conn_open(&main_conn, &sim_ep, WORK_SIZE))) {
         test_identities();
         test_dedicated_ips();
@@ -1481,6 +1513,7 @@ int main(void)
         test_faults();
         test_retries();
         test_debug_log();
+        test_tls_version();
         test_tls();
         test_small_buffers();
         test_delete_identities();
