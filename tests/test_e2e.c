@@ -1433,8 +1433,19 @@ static pe_status_t list_small(size_t work_size, size_t *needed)
     return st;
 }
 
+/* Whether the service resumed a TLS session for the open connection. */
+static bool resumed_now(const char *what)
+{
+    char version[16];
+    bool resumed = false;
+    EXPECT_OK(pe_sim_connection(C, version, sizeof version, &resumed));
+    printf("%s: %s, %s handshake\n", what, version, resumed ? "resumed" : "full");
+    return resumed;
+}
+
 /* pe_client_disconnect: the connection closes now, the next call opens
- * another (resuming the session or not), the one after reuses it. */
+ * another (resuming the session, TLS 1.2 or 1.3, or not), the one after
+ * reuses it. */
 static void test_disconnect(void)
 {
     pe_get_account_output_t a;
@@ -1445,13 +1456,20 @@ static void test_disconnect(void)
     CHECK(main_conn.port.connects == before + 1,
           "after disconnect (session kept): %u connects, expected %u",
           main_conn.port.connects, before + 1);
+    CHECK(resumed_now("after disconnect keeping the session"),
+          "the session was not resumed");
+    pe_client_disconnect(C, true); /* and again, with the newest ticket */
+    EXPECT_OK(pe_get_account(C, &(pe_get_account_input_t){0}, &a, &err));
+    CHECK(resumed_now("once more"), "the session was not resumed twice");
     pe_client_disconnect(C, false);
     pe_client_disconnect(C, false); /* twice: nothing more to close */
     EXPECT_OK(pe_get_account(C, &(pe_get_account_input_t){0}, &a, &err));
+    CHECK(!resumed_now("after disconnect forgetting the session"),
+          "a forgotten session was resumed");
     EXPECT_OK(pe_get_account(C, &(pe_get_account_input_t){0}, &a, &err));
-    CHECK(main_conn.port.connects == before + 2,
+    CHECK(main_conn.port.connects == before + 3,
           "after disconnect (session forgotten): %u connects, expected %u",
-          main_conn.port.connects, before + 2);
+          main_conn.port.connects, before + 3);
     pe_client_disconnect(NULL, true); /* ignored */
 }
 

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import ssl
+import threading
 import sys
 import tempfile
 import threading
@@ -198,6 +199,11 @@ class Simulator:
             self.skew = float(doc["skew"])
         return {"Skew": self.skew, "Now": self.now()}
 
+    def ctl_connection(self, doc):
+        """The TLS connection this control came on (one thread each)."""
+        return {"Version": getattr(CONNECTION, "version", ""),
+                "Resumed": bool(getattr(CONNECTION, "resumed", False))}
+
     def ctl_verify(self, doc):
         return self.service.verify_identity(doc.get("identity", ""), doc.get("status", "SUCCESS"))
 
@@ -227,6 +233,7 @@ CONTROLS = [
     ("POST", "/_sim/verify", Simulator.ctl_verify),
     ("POST", "/_sim/account", Simulator.ctl_account),
     ("GET", "/_sim/state", Simulator.ctl_state),
+    ("GET", "/_sim/connection", Simulator.ctl_connection),
     ("GET", "/_sim/outbox", Simulator.ctl_outbox),
     ("POST", "/_sim/reset", Simulator.ctl_reset),
 ]
@@ -322,6 +329,10 @@ class Handler(BaseHTTPRequestHandler):
         return out + b"0\r\n" + (b"X-Sim-Trailer: done\r\n" if trailer else b"") + b"\r\n"
 
 
+# The TLS protocol of the connection the current thread serves.
+CONNECTION = threading.local()
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -340,6 +351,11 @@ class Server(ThreadingHTTPServer):
             if self.sim.verbose:
                 sys.stderr.write("sim: TLS handshake with %s failed: %s\n" % (client_address, err))
             return
+        CONNECTION.version = conn.version()
+        CONNECTION.resumed = conn.session_reused
+        if self.sim.verbose:
+            sys.stderr.write("sim: %s handshake (%s) with %s\n" % (
+                conn.version(), "resumed" if conn.session_reused else "full", client_address))
         try:
             self.RequestHandlerClass(conn, client_address, self)
         except (ConnectionError, ssl.SSLError, socket.timeout):

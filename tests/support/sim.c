@@ -399,6 +399,39 @@ pe_status_t pe_sim_verify(pe_client_t *c, const char *identity,
     return control(c, &verify_op, &in);
 }
 
+typedef struct {
+    const char *version;
+    pe_bool_t resumed;
+} connection_output_t;
+
+static const pe_member_t connection_members[] = {
+    {"Version", offsetof(connection_output_t, version), PE_T_STRING, 0, NULL},
+    {"Resumed", offsetof(connection_output_t, resumed), PE_T_BOOL, 0, NULL},
+};
+static const pe_shape_t connection_shape = {connection_members, 2,
+                                            sizeof(connection_output_t)};
+static const pe_operation_t connection_op = {"SimConnection", "GET",
+                                             "/_sim/connection", &no_output,
+                                             &connection_shape};
+
+pe_status_t pe_sim_connection(pe_client_t *c, char *version, size_t cap,
+                              bool *resumed)
+{
+    pe_empty_t in = {0};
+    connection_output_t out;
+    pe_error_t err;
+    pe_status_t st = pe_client_call(c, &connection_op, &in, &out, &err);
+    if (st != PE_OK) {
+        return st;
+    }
+    if (!out.version || strlen(out.version) >= cap) {
+        return PE_ERR_MALFORMED_RESPONSE;
+    }
+    memcpy(version, out.version, strlen(out.version) + 1);
+    *resumed = out.resumed == PE_TRUE;
+    return PE_OK;
+}
+
 pe_status_t pe_sim_account(pe_client_t *c, const pe_sim_account_t *changes)
 {
     return control(c, &account_op, changes);

@@ -82,5 +82,9 @@ typedef struct {
     const char *enforcement_status; /* NULL: kept */
 } pe_sim_account_t;
 pe_status_t pe_sim_account(pe_client_t *c, const pe_sim_account_t *changes);
+/* The TLS protocol ("TLSv1.3") of the connection the client has open, and
+ * whether the service resumed a session for it. */
+pe_status_t pe_sim_connection(pe_client_t *c, char *version, size_t cap,
+                              bool *resumed);
 
 #endif /* PE_TEST_SIM_H */
