@@ -46,6 +46,9 @@ FIGURES = [
     ("alert_wall_us_keepalive", "us", None, None),
     ("alert_wall_us_resumed", "us", None, None),
     ("alert_wall_us_full", "us", None, None),
+    ("alert_instructions_tls13_keepalive", "instructions", None, None),
+    ("alert_instructions_tls13_resumed", "instructions", None, None),
+    ("alert_instructions_tls13_full", "instructions", None, None),
 ]
 
 figures = {}
@@ -310,17 +313,20 @@ def bench_alert(a, sim):
     """One SendEmail, whole call on the client side (build, sign, TLS,
     parse): on the kept-alive connection, after pe_client_disconnect
     keeping the session (resumed), after one forgetting it (full)."""
-    client = os.path.join(a.out, "bench_client")
-    base = os.path.join(a.out, "cg-alert.out")
-    for f in os.listdir(a.out):
-        if f.startswith("cg-alert.out"):
-            os.unlink(os.path.join(a.out, f))
-    run(a.valgrind + ["--tool=callgrind", "--callgrind-out-file=" + base,
-                      client, BODY, "alert", "1"], env=sim.env)
     kinds = ("keepalive", "resumed", "full")
-    for i, kind in enumerate(kinds):
-        figure("alert_instructions_" + kind, callgrind_summary("%s.%d" % (base, i + 1)),
-               "client instructions of the whole SendEmail call (callgrind)")
+    for prog, tag, what in (("bench_client", "", "TLS 1.2, Debian's mbedTLS 2.28"),
+                            ("bench_client-tls13", "tls13_", "TLS 1.3, mbedTLS 3.6")):
+        base = os.path.join(a.out, "cg-alert-%s.out" % prog)
+        for f in os.listdir(a.out):
+            if f.startswith(os.path.basename(base)):
+                os.unlink(os.path.join(a.out, f))
+        run(a.valgrind + ["--tool=callgrind", "--callgrind-out-file=" + base,
+                          os.path.join(a.out, prog), BODY, "alert", "1"], env=sim.env)
+        for i, kind in enumerate(kinds):
+            figure("alert_instructions_%s%s" % (tag, kind),
+                   callgrind_summary("%s.%d" % (base, i + 1)),
+                   "client instructions of the whole SendEmail call (callgrind), " + what)
+    client = os.path.join(a.out, "bench_client")
     out = run([client, BODY, "alert", "3" if a.quick else "15"], env=sim.env).stdout
     for kind in kinds:
         v = values(out, "alert_wall_us_" + kind)
