@@ -203,6 +203,6 @@ bench: deps-check bench-deps-check
 		{ cat $(BENCH_OUT).build.log; echo "bench: build failed"; exit 1; }
 	@$(PYTHON) tests/bench/run.py --out $(BENCH_OUT) $(if $(BENCH_QUICK),--quick) \
 		--valgrind '$(BENCH_VALGRIND)' --cross '$(BENCH_CROSS)' \
-		--depth $(BENCH_RECURSION_DEPTH) --lib-src '$(LIB_SRC)'
+		--depth $(BENCH_RECURSION_DEPTH) --lib-src '$(LIB_SRC)' --qemu '$(FW_QEMU_RUN)'
 
 -include $(shell find $(BENCH_OUT) -type f -name '*.d' 2>/dev/null)
