@@ -10,9 +10,11 @@
 #                              every figure is produced, not its value)
 #
 # Host figures use the library as `make lib` builds it ($(LIB), Debian's
-# mbedTLS 2.28); the arena peaks use examples/no_heap on mbedTLS 3.6
-# (mk/mbedtls36.mk, host config with and without TLS 1.3); the Cortex-M4
-# figures use arm-none-eabi-gcc. Everything goes to build/bench/.
+# mbedTLS 2.28); examples/no_heap on mbedTLS 3.6 (mk/mbedtls36.mk, host
+# config with and without TLS 1.3) gives the x86-64 arena peaks; the
+# Cortex-M4 figures use arm-none-eabi-gcc, the arena peaks and measured
+# stacks tests/bench/fw_call.c under qemu-system-arm (mk/firmware.mk's
+# FW_* variables). Everything goes to build/bench/.
 
 BENCH_OUT := $(B)/bench
 BENCH_QUICK ?=
