@@ -10,9 +10,11 @@
 #                              every figure is produced, not its value)
 #
 # Host figures use the library as `make lib` builds it ($(LIB), Debian's
-# mbedTLS 2.28); the arena peaks use examples/no_heap on mbedTLS 3.6
-# (mk/mbedtls36.mk, host config with and without TLS 1.3); the Cortex-M4
-# figures use arm-none-eabi-gcc. Everything goes to build/bench/.
+# mbedTLS 2.28); examples/no_heap on mbedTLS 3.6 (mk/mbedtls36.mk, host
+# config with and without TLS 1.3) gives the x86-64 arena peaks; the
+# Cortex-M4 figures use arm-none-eabi-gcc, the arena peaks and measured
+# stacks tests/bench/fw_call.c under qemu-system-arm (mk/firmware.mk's
+# FW_* variables). Everything goes to build/bench/.
 
 BENCH_OUT := $(B)/bench
 BENCH_QUICK ?=
@@ -147,6 +149,46 @@ $(BENCH_OUT)/cm4/fw_sendemail.elf: tests/bench/fw_sendemail.c $(BENCH_CM4_FS) \
 		$(BENCH_CM4_FS) $(BENCH_CM4_MBEDTLS_LIBS) --specs=nosys.specs \
 		-Wl,--gc-sections -Wl,-Map=$(@:.elf=.map) -o $@
 
+# ------------------------------------------------------------------ Cortex-M4 under QEMU
+# tests/bench/fw_call.c: the reference SendEmail from QEMU's mps2-an386 to
+# the live local service (its bytes through two FIFOs and
+# tests/bench/fifo_relay.py), for the Cortex-M4 arena peaks and stack
+# high-water marks. Built with mk/firmware.mk's flags twice: the firmware
+# config (TLS 1.2 + 1.3) and its TLS 1.2-only variant, each with its own
+# mbedTLS build, both with PE_MBEDTLS_ARENA_STATS (MBEDTLS_MEMORY_DEBUG).
+BENCH_FW_OUT := $(BENCH_OUT)/cm4call
+BENCH_FW_CONF_tls13 := port/mbedtls/pe_mbedtls_firmware_config.h
+BENCH_FW_CONF_tls12 := port/mbedtls/pe_mbedtls_firmware_tls12_config.h
+BENCH_FW_SRC := $(LIB_SRC) $(FW_BOARD_SRC) $(FW_TEST_RNG_SRC) tests/firmware/pe_fifo_port.c \
+	tests/bench/fw_call.c
+BENCH_FW := $(BENCH_FW_OUT)/tls12/fw_call.elf $(BENCH_FW_OUT)/tls13/fw_call.elf
+
+define BENCH_FW_VARIANT
+BENCH_FW_MBEDTLS_LIBS_$(1) := $$(addprefix $(BENCH_FW_OUT)/$(1)/mbedtls/,libmbedtls.a \
+	libmbedx509.a libmbedcrypto.a)
+BENCH_FW_CFLAGS_$(1) := $$(FW_WARNINGS) -Iinclude -Iport/cortexm -Itests/firmware $$(FW_CFLAGS) \
+	-UMBEDTLS_CONFIG_FILE -DMBEDTLS_CONFIG_FILE=\"$$(notdir $$(BENCH_FW_CONF_$(1)))\" \
+	-DPE_MBEDTLS_ARENA_STATS $$(FW_TEST_RNG_CFLAGS)
+
+$$(BENCH_FW_MBEDTLS_LIBS_$(1)) &: $$(MBEDTLS36_STAMP) $$(BENCH_FW_CONF_$(1)) bench-force
+	@$$(MAKE) --no-print-directory -f $$(MBEDTLS36_MK) MBEDTLS36_INNER=1 \
+		CC='$$(FW_CC)' AR='$$(FW_AR)' MBEDTLS_DIR='$$(MBEDTLS36_SRC)' \
+		MBEDTLS36_OUT='$(BENCH_FW_OUT)/$(1)/mbedtls' MBEDTLS36_CONFIG='$$(BENCH_FW_CONF_$(1))' \
+		MBEDTLS36_CFLAGS='$$(FW_MBEDTLS_CFLAGS) -DPE_MBEDTLS_ARENA_STATS' \
+		MBEDTLS36_PORT_SRC='$$(MBEDTLS36_PORT_SRC)' mbedtls36-libs-inner
+
+$(BENCH_FW_OUT)/$(1)/obj/%.o: %.c | $$(FW_JSMN) $$(MBEDTLS36_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(FW_CC) $$(BENCH_FW_CFLAGS_$(1)) -MMD -MP -c $$< -o $$@
+
+$(BENCH_FW_OUT)/$(1)/fw_call.elf: $$(BENCH_FW_SRC:%.c=$(BENCH_FW_OUT)/$(1)/obj/%.o) \
+		$$(BENCH_FW_MBEDTLS_LIBS_$(1)) $$(FW_LDSCRIPT)
+	$$(FW_CC) $$(filter %.o,$$^) $$(BENCH_FW_MBEDTLS_LIBS_$(1)) $$(FW_LDFLAGS) \
+		-Wl,-Map=$$(@:.elf=.map) -o $$@
+endef
+$(eval $(call BENCH_FW_VARIANT,tls12))
+$(eval $(call BENCH_FW_VARIANT,tls13))
+
 # ------------------------------------------------------------------ run
 .PHONY: bench bench-build bench-deps-check bench-force
 bench-force:
@@ -158,12 +200,13 @@ bench-deps-check:
 	[ -f /usr/lib/python3/dist-packages/boto3/__init__.py ] || missing="$$missing python3-boto3"; \
 	command -v $(BENCH_CM4_CC) >/dev/null || missing="$$missing gcc-arm-none-eabi libnewlib-arm-none-eabi"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v $(FW_QEMU) >/dev/null || missing="$$missing qemu-system-arm"; \
 	if [ -n "$$missing" ]; then echo "bench: missing$$missing; installing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; fi
 
 bench-build: $(BENCH_OUT)/bench_sign $(BENCH_OUT)/bench_client $(BENCH_OUT)/bench_client-tls13 \
-	$(BENCH_NH) $(BENCH_CM4)
+	$(BENCH_NH) $(BENCH_CM4) $(BENCH_FW)
 
 bench: deps-check bench-deps-check
 	@mkdir -p $(BENCH_OUT)
@@ -171,6 +214,6 @@ bench: deps-check bench-deps-check
 		{ cat $(BENCH_OUT).build.log; echo "bench: build failed"; exit 1; }
 	@$(PYTHON) tests/bench/run.py --out $(BENCH_OUT) $(if $(BENCH_QUICK),--quick) \
 		--valgrind '$(BENCH_VALGRIND)' --cross '$(BENCH_CROSS)' \
-		--depth $(BENCH_RECURSION_DEPTH) --lib-src '$(LIB_SRC)'
+		--depth $(BENCH_RECURSION_DEPTH) --lib-src '$(LIB_SRC)' --qemu '$(FW_QEMU_RUN)'
 
 -include $(shell find $(BENCH_OUT) -type f -name '*.d' 2>/dev/null)

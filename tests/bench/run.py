@@ -16,9 +16,11 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 BODY = "tests/bench/sendemail-body.json"
@@ -36,6 +38,9 @@ FIGURES = [
     ("client_ram_sendemail", "bytes", 3072, "le"),
     ("tls12_arena_peak", "bytes", round(35616 * 1.10), "le"),
     ("tls13_arena_peak", "bytes", round(35808 * 1.10), "le"),
+    ("cm4_stack_call_tls12", "bytes", None, None),
+    ("cm4_stack_call_tls13", "bytes", None, None),
+    ("cm4_stack_build_sign", "bytes", None, None),
     ("handshake_instructions_full", "instructions", None, None),
     ("handshake_instructions_resumed", "instructions", None, None),
     ("cpu_ratio_vs_boto3", "x", 20.0, "ge"),
@@ -285,6 +290,85 @@ def bench_ram(a, sim):
                    int(peak.group(1)) / floor, floor))
 
 
+# ------------------------------------------------------------------ 4b. Cortex-M4 under QEMU
+ARENA_FLOOR = {"tls12": 35616, "tls13": 35808}  # MBEDTLS-NOTES.md, Cortex-M4
+HANDSHAKE_STACK_FLOOR = {"tls12": 3403, "tls13": 3787}
+
+
+def bench_cm4_call(a, sim):
+    """tests/bench/fw_call.c on QEMU's mps2-an386 against the live service, its TCP
+    bytes through two FIFOs and tests/bench/fifo_relay.py: the Cortex-M4 arena peaks
+    (replacing bench_ram's x86-64 no_heap values, kept in the notes), the painted
+    stack of the whole call and of build + sign."""
+    host_peaks = {}
+    for v in ("tls12", "tls13"):  # x86-64 (bench_ram): only a note from here on
+        host_peaks[v] = figures.pop("%s_arena_peak" % v, None)
+        notes.pop("%s_arena_peak" % v, None)
+    # the sender's domain (bench_client creates it; --auto-verify verifies it)
+    run([os.path.join(a.out, "bench_client"), BODY, "cpu", "1", "1"], env=sim.env)
+    host, port = sim.endpoint[len("https://"):].rsplit(":", 1)
+    build_sign = {}
+    for v in ("tls12", "tls13"):
+        elf = os.path.join(a.out, "cm4call", v, "fw_call.elf")
+        fifo_dir = tempfile.mkdtemp(prefix="f", dir=a.out)
+        tx, rx = os.path.join(fifo_dir, "tx"), os.path.join(fifo_dir, "rx")
+        os.mkfifo(tx)
+        os.mkfifo(rx)
+        cmdline = " ".join([sim.ca, tx, rx, host, port, BODY])
+        if len(elf) + 1 + len(cmdline) > 250:  # the board's command line buffer
+            raise RuntimeError("QEMU command line too long: %s %s" % (elf, cmdline))
+        relay = subprocess.Popen([a.python, "tests/bench/fifo_relay.py", tx, rx],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            t0 = time.time()
+            p = subprocess.run(shlex.split(a.qemu) + [elf, "-append", cmdline],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=300)
+            secs = time.time() - t0
+            try:
+                rout, rerr = relay.communicate(timeout=10)
+            except subprocess.TimeoutExpired:  # QEMU never opened the pipes
+                relay.kill()
+                rout, rerr = relay.communicate()
+        finally:
+            if relay.poll() is None:
+                relay.kill()
+                relay.wait()
+            shutil.rmtree(fifo_dir, ignore_errors=True)
+        text = p.stdout
+        with open(os.path.join(a.out, "cm4call-%s.log" % v), "w") as f:
+            f.write(text + rout + rerr)
+        want = "1.2" if v == "tls12" else "1.3"
+        version = (re.findall(r"^tls_version: (\S+)", rout, re.M) or ["none"])[0]
+        if (p.returncode != 0 or "MessageId: " not in text or "expired_clock: ok" not in text
+                or values(text, "arena_in_use_at_exit") != [0.0] or version != want):
+            raise RuntimeError("fw_call (%s): exit %d, TLS %s (want %s):\n%s%s%s" % (
+                v, p.returncode, version, want, text, rout, rerr))
+        peak = int(values(text, "arena_peak")[0])
+        stack = int(values(text, "stack_call")[0])
+        build_sign[v] = int(values(text, "stack_build_sign")[0])
+        whole = re.search(r"^stack high-water: (\d+) of (\d+) bytes", text, re.M)
+        floor = ARENA_FLOOR[v]
+        figure("%s_arena_peak" % v, peak,
+               "Cortex-M4 (QEMU mps2-an386), mbedTLS 3.6 firmware config%s, TLS %s negotiated: "
+               "full handshake + the reference SendEmail + its answer against the local service "
+               "(test root -> RSA-2048 intermediate -> RSA-2048 leaf, leaf + intermediate sent, "
+               "root trusted); %.3fx the Cortex-M4 floor %d B; x86-64 examples/no_heap: %s B" % (
+                   " (TLS 1.2 only)" if v == "tls12" else "", version, peak / floor, floor,
+                   host_peaks[v] if host_peaks[v] is not None else "not measured"))
+        figure("cm4_stack_call_%s" % v, stack,
+               "painted stack under main's frame during pe_client_init + pe_send_email (handshake, "
+               "request, answer), Cortex-M4 -Os, QEMU; the floor's handshake alone: %d B; whole "
+               "program %s of %s B; %.1f s under QEMU" % (
+                   HANDSHAKE_STACK_FLOOR[v], whole.group(1) if whole else "?",
+                   whole.group(2) if whole else "?", secs))
+    if build_sign["tls12"] != build_sign["tls13"]:
+        log("build + sign stack differs between the builds: %r" % build_sign)
+    figure("cm4_stack_build_sign", max(build_sign.values()),
+           "painted stack under main's frame during pe_build of the reference SendEmail + "
+           "pe_sigv4_init + pe_http_signed_head (body and signature checked), Cortex-M4 -Os, QEMU")
+
+
 # ------------------------------------------------------------------ 5. an alert's cost
 def bench_handshake(a, sim):
     client = os.path.join(a.out, "bench_client")
@@ -415,6 +499,8 @@ def main():
     ap.add_argument("--cross", default="arm-none-eabi-")
     ap.add_argument("--depth", type=int, default=8)
     ap.add_argument("--lib-src", required=True)
+    ap.add_argument("--qemu", default="qemu-system-arm -M mps2-an386 -nographic "
+                    "-semihosting-config enable=on,target=native -kernel")
     a = ap.parse_args()
     a.python = sys.executable or "/usr/bin/python3"
     a.valgrind = shlex.split(a.valgrind)
@@ -434,6 +520,8 @@ def main():
         sim = Sim(a.out)
         log("RAM (work bisection, arena peaks)")
         guarded("ram", lambda: bench_ram(a, sim))
+        log("Cortex-M4 under QEMU against the service (arena peaks, stack)")
+        guarded("cm4 call", lambda: bench_cm4_call(a, sim))
         log("handshakes (callgrind)")
         guarded("handshake", lambda: bench_handshake(a, sim))
         log("an alert's cost: kept-alive, resumed, full (callgrind, wall time)")

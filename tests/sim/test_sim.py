@@ -201,13 +201,20 @@ def test_startup(sim):
     check(sim.lines[1].startswith("ca-bundle /") and os.path.exists(sim.ca), "line 2 is 'ca-bundle PATH'",
           sim.lines)
     server_pem = os.path.join(os.path.dirname(sim.ca), "server.pem")
-    proc = subprocess.run(["openssl", "verify", "-CAfile", sim.ca, "-purpose", "sslserver", server_pem],
+    proc = subprocess.run(["openssl", "verify", "-CAfile", sim.ca, "-untrusted", server_pem,
+                           "-purpose", "sslserver", server_pem],
                           capture_output=True)
     text = subprocess.run(["openssl", "x509", "-in", server_pem, "-noout", "-text"],
                           capture_output=True).stdout.decode()
     check(proc.returncode == 0 and "DNS:localhost" in text and "IP Address:127.0.0.1" in text
           and "DNS:127.0.0.1" in text and "sha256WithRSAEncryption" in text, "server certificate chains to the CA with the right SANs",
           proc.stderr)
+    with open(server_pem) as f, open(sim.ca) as g:
+        n_chain, n_ca = f.read().count("BEGIN CERTIFICATE"), g.read().count("BEGIN CERTIFICATE")
+    issuer = subprocess.run(["openssl", "x509", "-in", server_pem, "-noout", "-issuer"],
+                            capture_output=True).stdout.decode()
+    check(n_chain == 2 and n_ca == 1 and "intermediate" in issuer,
+          "the server sends leaf + intermediate; ca-bundle is the root alone", (n_chain, n_ca, issuer))
     for host, version in (("127.0.0.1", ssl.TLSVersion.TLSv1_2), ("localhost", ssl.TLSVersion.TLSv1_3)):
         ctx = sim.context()
         ctx.minimum_version = ctx.maximum_version = version
