@@ -387,7 +387,7 @@ def bench_handshake(a, sim):
     full = callgrind_summary(base + ".1")
     resumed = callgrind_summary(base + ".2")
     figure("handshake_instructions_full", full,
-           "client side, TLS 1.2 (Debian mbedTLS 2.28), ECDHE P-256 + RSA-2048 one-level chain")
+           "client side, TLS 1.2 (Debian mbedTLS 2.28), ECDHE P-256, RSA-2048 leaf + intermediate")
     figure("handshake_instructions_resumed", resumed,
            "%.1fx fewer than full; the service issues TLS 1.2 session tickets: %s" % (
                full / resumed, "yes" if ticket else "NO"))
