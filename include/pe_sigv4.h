@@ -56,15 +56,21 @@ typedef struct {
     char key_date[9];
     char key_region[PE_SIGV4_MAX_SCOPE_NAME + 1];
     char key_service[PE_SIGV4_MAX_SCOPE_NAME + 1];
+    bool key_valid;
     pe_sha256_t key_inner; /* SHA-256 state after (key ^ ipad) */
     pe_sha256_t key_outer; /* SHA-256 state after (key ^ opad) */
-    bool key_valid;
     /* Scratch of one signature, here rather than on the stack: the hash
-     * being computed, a staging block (also the HMAC pad) followed by the
-     * intermediate keys and the MAC, and the headers the signer adds. */
+     * being computed; the block staged for it (also the HMAC pad, the
+     * intermediate keys and the MAC) and how full it is; X-Amz-Date's
+     * value; the library's test hook (lib/sigv4_internal.h). */
     pe_sha256_t work;
-    unsigned char block[64 + 32];
-    pe_header_t added[3];
+    unsigned char block[64];
+    char amz_date[17];
+    uint8_t fill;
+    uint8_t part;
+    uint8_t err;
+    void (*trace)(void);
+    void *trace_ctx;
 } pe_sigv4_signer_t;
 
 /** Flags for pe_sigv4_request_t.flags. */

@@ -1,36 +1,49 @@
 /* http.c - the request head, signed. */
 #include "pe_http.h"
-#include "pe_internal.h"
 #include "sigv4_internal.h"
 
 #include <string.h>
 
-static void put_str(pe_json_writer_t *w, const char *s)
+/* The head as it is written: bytes past cap are counted, not written. */
+typedef struct {
+    char *buf;
+    size_t cap;
+    size_t len;
+} out_t;
+
+static void put(out_t *o, const char *s, size_t len)
 {
-    pe_jw_put(w, s, strlen(s));
+    if (o->len < o->cap) {
+        size_t room = o->cap - o->len;
+        memcpy(o->buf + o->len, s, len < room ? len : room);
+    }
+    o->len += len;
 }
 
-static void put_header(pe_json_writer_t *w, const char *name,
-                       const char *value, size_t len)
+/* "name: value\r\n" (name_colon ends in ": "). */
+static void put_header(out_t *o, const char *name_colon, const char *value,
+                       size_t len)
 {
-    put_str(w, name);
-    pe_jw_put(w, ": ", 2);
-    pe_jw_put(w, value, len);
-    pe_jw_put(w, "\r\n", 2);
+    put(o, name_colon, strlen(name_colon));
+    put(o, value, len);
+    put(o, "\r\n", 2);
+}
+
+static void put_dec(out_t *o, size_t v)
+{
+    size_t unit = 1;
+    while (v / unit >= 10u) {
+        unit *= 10u;
+    }
+    for (; unit > 0; unit /= 10u) {
+        char c = (char)('0' + v / unit % 10u);
+        put(o, &c, 1);
+    }
 }
 
 static bool has_line_break(const char *s)
 {
     return strpbrk(s, "\r\n") != NULL;
-}
-
-pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
-                                const pe_request_t *req, const char *host,
-                                const char *region, int64_t now, char *buf,
-                                size_t cap, size_t *needed)
-{
-    return pe_http_signed_head_traced(signer, req, host, region, now, buf, cap,
-                                      needed, NULL, NULL);
 }
 
 pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
@@ -40,8 +53,22 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
                                        size_t *needed, pe_sigv4_trace_fn trace,
                                        void *trace_ctx)
 {
-    pe_json_writer_t w; /* used as a counting buffer */
-    char amz_date[17];
+    pe_status_t st;
+    if (!signer) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    pe_sigv4_set_trace(signer, trace, trace_ctx);
+    st = pe_http_signed_head(signer, req, host, region, now, buf, cap, needed);
+    pe_sigv4_set_trace(signer, NULL, NULL);
+    return st;
+}
+
+pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
+                                const pe_request_t *req, const char *host,
+                                const char *region, int64_t now, char *buf,
+                                size_t cap, size_t *needed)
+{
+    out_t o;
     pe_header_t headers[2];
     pe_sigv4_request_t sr;
     const char *query;
@@ -76,50 +103,44 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
     sr.service = PE_SIGNING_SERVICE;
     sr.time = now;
 
-    /* the Authorization value's length, without hashing anything */
-    st = pe_sigv4_sign_traced(signer, &sr, NULL, 0, &auth_len, NULL, NULL,
-                              NULL);
+    /* the Authorization value's length, without hashing anything (and
+     * signer->amz_date, X-Amz-Date's value) */
+    st = pe_sigv4_sign(signer, &sr, NULL, 0, &auth_len, NULL);
     if (st != PE_ERR_BUFFER_TOO_SMALL) {
         return st == PE_OK ? PE_ERR_INVALID_ARGUMENT : st;
     }
-    st = pe_amz_date(now, amz_date);
-    if (st != PE_OK) {
-        return st;
-    }
 
-    pe_jw_init(&w, buf, cap);
-    put_str(&w, req->method);
-    pe_jw_put(&w, " ", 1);
-    pe_jw_put(&w, req->target, req->target_len);
-    put_str(&w, " HTTP/1.1\r\n");
-    put_header(&w, "Host", host, strlen(host));
-    put_header(&w, "X-Amz-Date", amz_date, 16);
+    o.buf = buf;
+    o.cap = buf ? cap : 0;
+    o.len = 0;
+    put(&o, req->method, strlen(req->method));
+    put(&o, " ", 1);
+    put(&o, req->target, req->target_len);
+    put(&o, " HTTP/1.1\r\n", 11);
+    put_header(&o, "Host: ", headers[0].value, headers[0].value_len);
+    put_header(&o, "X-Amz-Date: ", signer->amz_date, 16);
     if (signer->token) {
-        put_header(&w, "X-Amz-Security-Token", signer->token,
+        put_header(&o, "X-Amz-Security-Token: ", signer->token,
                    signer->token_len);
     }
     if (req->body) {
-        put_header(&w, "Content-Type", req->content_type,
-                   strlen(req->content_type));
-        char num[20];
-        put_header(&w, "Content-Length", num,
-                   pe_fmt_i64(num, (int64_t)req->body_len));
+        put_header(&o, "Content-Type: ", headers[1].value,
+                   headers[1].value_len);
+        put(&o, "Content-Length: ", 16);
+        put_dec(&o, req->body_len);
+        put(&o, "\r\n", 2);
     }
-    put_str(&w, "Authorization: ");
-    auth_off = w.len;
-    w.len += auth_len; /* the signer writes it in place below */
-    pe_jw_put(&w, "\r\n\r\n", 4);
-    *needed = w.len;
-    pe_jw_put(&w, "", 1);
-    if (w.status != PE_OK) {
-        return w.status;
-    }
-    if (w.len > w.cap) {
+    put(&o, "Authorization: ", 15);
+    auth_off = o.len;
+    o.len += auth_len; /* the signer writes it in place below */
+    put(&o, "\r\n\r\n", 5); /* with the NUL */
+    *needed = o.len - 1u;
+    if (!buf || o.len > cap) {
         return PE_ERR_BUFFER_TOO_SMALL;
     }
     /* the signer NUL-terminates over the '\r' that follows; restore it */
-    st = pe_sigv4_sign_traced(signer, &sr, buf + auth_off, auth_len + 1,
-                              &auth_len, NULL, trace, trace_ctx);
+    st = pe_sigv4_sign(signer, &sr, buf + auth_off, auth_len + 1, &auth_len,
+                       NULL);
     buf[auth_off + auth_len] = '\r';
     return st;
 }

@@ -2,11 +2,12 @@
  * sigv4.c - AWS Signature Version 4 (AWS4-HMAC-SHA256).
  *
  * The canonical request and the string to sign are never stored: they are
- * produced piece by piece into a 64-byte staging block (hw_t) that feeds
- * SHA-256 a block at a time. The signing key is cached as the HMAC's padded
- * inner and outer SHA-256 states for one (date, region, service) scope.
- * One SHA-256 context on the stack serves, in turn, the payload hash, the
- * canonical request hash and both HMAC passes over the string to sign.
+ * produced piece by piece into the signer's 64-byte block, which feeds
+ * SHA-256 a block at a time (hw_*). The signing key is cached as the HMAC's
+ * padded inner and outer SHA-256 states for one (date, region, service)
+ * scope. The signer's work context serves, in turn, the payload hash, the
+ * canonical request hash and both HMAC passes over the string to sign; the
+ * stack holds no hash state.
  *
  * Query strings: each key and value is percent-decoded, then encoded again
  * the RFC 3986 way; a '%' not followed by two hex digits is taken as a
@@ -112,114 +113,63 @@ static int pct_decode(const unsigned char *p, size_t avail)
 }
 
 /* ------------------------------------------------------------------ */
-/* Hash writer: a one-block staging buffer in front of SHA-256.        */
-
-typedef struct {
-    pe_sha256_t *sha;
-    pe_sigv4_trace_fn trace; /* NULL in production */
-    void *trace_ctx;
-    pe_sigv4_trace_part_t part;
-    int err;
-    size_t n;
-    unsigned char *buf; /* PE_SHA256_BLOCK bytes (the signer's block) */
-} hw_t;
+/* Hash writer: the signer's block staged in front of SHA-256 (work).  */
 
 #define HW_BLOCK ((size_t)PE_SHA256_BLOCK)
 
-static void hw_start(hw_t *w, pe_sigv4_trace_part_t part)
+static void hw_start(pe_sigv4_signer_t *s, pe_sigv4_trace_part_t part)
 {
-    w->part = part;
-    w->err = 0;
-    w->n = 0;
+    s->part = (uint8_t)part;
+    s->err = 0;
+    s->fill = 0;
 }
 
-static void hw_emit(hw_t *w, const unsigned char *p, size_t len)
+/* Hashes the staged block (and traces it); returns non-zero if the hash
+ * ever failed since hw_start. */
+static int hw_flush(pe_sigv4_signer_t *s)
 {
-    if (pe_sha256_update(w->sha, p, len) != 0) {
-        w->err = 1;
+    if (s->fill > 0) {
+        if (pe_sha256_update(&s->work, s->block, s->fill) != 0) {
+            s->err = 1;
+        }
+        if (s->trace != NULL) {
+            ((pe_sigv4_trace_fn)s->trace)(s->trace_ctx,
+                                          (pe_sigv4_trace_part_t)s->part,
+                                          (const char *)s->block, s->fill);
+        }
+        s->fill = 0;
     }
-    if (w->trace != NULL) {
-        w->trace(w->trace_ctx, w->part, (const char *)p, len);
+    return s->err;
+}
+
+static void hw_byte(pe_sigv4_signer_t *s, unsigned char c)
+{
+    s->block[s->fill++] = c;
+    if (s->fill == HW_BLOCK) {
+        (void)hw_flush(s);
     }
 }
 
-/* Hands over what is staged; returns non-zero if the hash failed. */
-static int hw_flush(hw_t *w)
-{
-    if (w->n > 0) {
-        hw_emit(w, w->buf, w->n);
-        w->n = 0;
-    }
-    return w->err;
-}
-
-static void hw_put(hw_t *w, const void *data, size_t len)
+static void hw_put(pe_sigv4_signer_t *s, const void *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
-    size_t room = HW_BLOCK - w->n;
-    if (len < room) {
-        if (len > 0) {
-            memcpy(w->buf + w->n, p, len);
-            w->n += len;
+    while (len > 0) {
+        size_t n = HW_BLOCK - s->fill;
+        if (n > len) {
+            n = len;
         }
-        return;
-    }
-    memcpy(w->buf + w->n, p, room);
-    hw_emit(w, w->buf, HW_BLOCK);
-    p += room;
-    len -= room;
-    if (len >= HW_BLOCK) { /* whole blocks go straight through */
-        size_t whole = len - len % HW_BLOCK;
-        hw_emit(w, p, whole);
-        p += whole;
-        len -= whole;
-    }
-    if (len > 0) {
-        memcpy(w->buf, p, len);
-    }
-    w->n = len;
-}
-
-static void hw_byte(hw_t *w, unsigned char c)
-{
-    w->buf[w->n++] = c;
-    if (w->n == HW_BLOCK) {
-        hw_emit(w, w->buf, HW_BLOCK);
-        w->n = 0;
-    }
-}
-
-static void hw_escape(hw_t *w, unsigned char c)
-{
-    unsigned char e[3];
-    e[0] = '%';
-    e[1] = (unsigned char)hex_upper[c >> 4];
-    e[2] = (unsigned char)hex_upper[c & 15u];
-    hw_put(w, e, sizeof e);
-}
-
-/* src URI-encoded: runs of kept bytes are copied whole. */
-static void hw_encode(hw_t *w, const char *src, size_t len,
-                      const unsigned char *keep)
-{
-    const unsigned char *s = (const unsigned char *)src;
-    size_t i = 0;
-    while (i < len) {
-        size_t run = i;
-        while (run < len && KEPT(keep, s[run])) {
-            run++;
+        memcpy(s->block + s->fill, p, n);
+        s->fill = (uint8_t)(s->fill + n);
+        p += n;
+        len -= n;
+        if (s->fill == HW_BLOCK) {
+            (void)hw_flush(s);
         }
-        hw_put(w, s + i, run - i);
-        if (run == len) {
-            break;
-        }
-        hw_escape(w, s[run]);
-        i = run + 1;
     }
 }
 
 /* Header value trimmed, inner runs of blanks as one space. */
-static void hw_value(hw_t *w, const char *v, size_t len)
+static void hw_value(pe_sigv4_signer_t *s, const char *v, size_t len)
 {
     size_t i = 0;
     while (len > 0 && is_blank(v[len - 1])) {
@@ -233,15 +183,75 @@ static void hw_value(hw_t *w, const char *v, size_t len)
         while (end < len && !is_blank(v[end])) {
             end++;
         }
-        hw_put(w, v + i, end - i);
+        hw_put(s, v + i, end - i);
         if (end == len) {
             break;
         }
-        hw_byte(w, ' ');
+        hw_byte(s, ' ');
         i = end;
         while (is_blank(v[i])) { /* stops: v[len - 1] is not blank */
             i++;
         }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* URI encoding, a byte at a time                                      */
+
+/* Streams the URI encoding of a path (or a segment of it) or, with
+ * decode, of a query key or value, which is percent-decoded first. */
+typedef struct {
+    const unsigned char *p, *end;
+    const unsigned char *keep; /* a row of kept_map */
+    bool decode;
+    unsigned char npending;
+    unsigned char pending[2];
+} enc_t;
+
+static void enc_init(enc_t *it, const char *s, size_t len,
+                     const unsigned char *keep, bool decode)
+{
+    it->p = (const unsigned char *)s;
+    it->end = it->p + len;
+    it->keep = keep;
+    it->decode = decode;
+    it->npending = 0;
+}
+
+/* The next byte of the encoding, or -1 at its end. */
+static int enc_next(enc_t *it)
+{
+    unsigned c;
+    int d;
+    if (it->npending > 0) {
+        return it->pending[2u - it->npending--];
+    }
+    if (it->p == it->end) {
+        return -1;
+    }
+    c = *it->p++;
+    if (it->decode && c == '%' &&
+        (d = pct_decode(it->p, (size_t)(it->end - it->p))) >= 0) {
+        c = (unsigned)d;
+        it->p += 2;
+    }
+    if (KEPT(it->keep, c)) {
+        return (int)c;
+    }
+    it->pending[0] = (unsigned char)hex_upper[c >> 4];
+    it->pending[1] = (unsigned char)hex_upper[c & 15u];
+    it->npending = 2;
+    return '%';
+}
+
+static void hw_encode(pe_sigv4_signer_t *s, const char *src, size_t len,
+                      const unsigned char *keep, bool decode)
+{
+    enc_t it;
+    int c;
+    enc_init(&it, src, len, keep, decode);
+    while ((c = enc_next(&it)) >= 0) {
+        hw_byte(s, (unsigned char)c);
     }
 }
 
@@ -292,21 +302,22 @@ static bool seg_popped(const char *p, size_t len, size_t end)
 
 /* Dot segments and empty segments removed as botocore's
  * remove_dot_segments does, streamed without a copy of the path. */
-static void hw_path_normalized(hw_t *w, const char *p, size_t len)
+static void hw_path_normalized(pe_sigv4_signer_t *s, const char *p,
+                               size_t len)
 {
     size_t start = 0, kept = 0;
     bool lead = p[0] == '/';
     if (lead) {
-        hw_byte(w, '/');
+        hw_byte(s, '/');
     }
     for (;;) {
         size_t end = seg_end(p, len, start);
         if (seg_kind(p + start, end - start) == SEG_NAME &&
             !seg_popped(p, len, end)) {
             if (kept++ > 0) {
-                hw_byte(w, '/');
+                hw_byte(s, '/');
             }
-            hw_encode(w, p + start, end - start, UNRESERVED);
+            hw_encode(s, p + start, end - start, UNRESERVED, false);
         }
         if (end == len) {
             break;
@@ -315,176 +326,158 @@ static void hw_path_normalized(hw_t *w, const char *p, size_t len)
     }
     /* a trailing slash is kept; a path without any segment signs as "/" */
     if ((kept > 0 && p[len - 1] == '/') || (!lead && kept == 0)) {
-        hw_byte(w, '/');
+        hw_byte(s, '/');
     }
 }
 
-static void hw_path(hw_t *w, const pe_sigv4_request_t *req)
+static void hw_path(pe_sigv4_signer_t *s, const pe_sigv4_request_t *req)
 {
     if (req->path_len == 0) {
-        hw_byte(w, '/');
+        hw_byte(s, '/');
     } else if ((req->flags & PE_SIGV4_NORMALIZE_PATH) != 0u) {
-        hw_path_normalized(w, req->path, req->path_len);
+        hw_path_normalized(s, req->path, req->path_len);
     } else {
-        hw_encode(w, req->path, req->path_len, kept_map[1]);
+        hw_encode(s, req->path, req->path_len, kept_map[1], false);
     }
 }
 
 /* ------------------------------------------------------------------ */
 /* Canonical query                                                     */
 
-/* Streams the canonical encoding of a query key or value. */
-typedef struct {
-    const unsigned char *p, *end;
-    unsigned char pending[2];
-    unsigned npending;
-} qenc_t;
-
-static void qenc_init(qenc_t *it, const char *s, size_t len)
-{
-    it->p = (const unsigned char *)s;
-    it->end = it->p + len;
-    it->npending = 0;
-}
-
-/* The next byte of the encoding, or -1 at its end. */
-static int qenc_next(qenc_t *it)
-{
-    unsigned c;
-    int d;
-    if (it->npending > 0) {
-        return it->pending[2u - it->npending--];
-    }
-    if (it->p == it->end) {
-        return -1;
-    }
-    c = *it->p++;
-    if (c == '%' && (d = pct_decode(it->p, (size_t)(it->end - it->p))) >= 0) {
-        c = (unsigned)d;
-        it->p += 2;
-    }
-    if (KEPT(UNRESERVED, c)) {
-        return (int)c;
-    }
-    it->pending[0] = (unsigned char)hex_upper[c >> 4];
-    it->pending[1] = (unsigned char)hex_upper[c & 15u];
-    it->npending = 2;
-    return '%';
-}
-
 static int qenc_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-    qenc_t x, y;
-    qenc_init(&x, a, alen);
-    qenc_init(&y, b, blen);
+    enc_t x, y;
+    enc_init(&x, a, alen, UNRESERVED, true);
+    enc_init(&y, b, blen, UNRESERVED, true);
     for (;;) {
-        int ca = qenc_next(&x), cb = qenc_next(&y);
+        int ca = enc_next(&x), cb = enc_next(&y);
         if (ca != cb || ca < 0) {
             return ca - cb;
         }
     }
 }
 
-static void hw_qenc(hw_t *w, const char *s, size_t len)
-{
-    qenc_t it;
-    int c;
-    qenc_init(&it, s, len);
-    while ((c = qenc_next(&it)) >= 0) {
-        hw_byte(w, (unsigned char)c);
-    }
-}
-
 typedef struct {
     const char *key, *value;
     size_t key_len, value_len;
-    size_t pos; /* offset in the query: tells equal parameters apart */
 } qparam_t;
 
-/* The parameter at q[pos]; returns where the next one starts (> qlen at
- * the end). */
-static size_t qparam_at(const char *q, size_t qlen, size_t pos, qparam_t *out)
+/* Where the parameter that starts at q[pos] ends ('&' or qlen). */
+static size_t qparam_end(const char *q, size_t qlen, size_t pos)
 {
-    size_t end = pos, eq;
-    while (end < qlen && q[end] != '&') {
-        end++;
+    while (pos < qlen && q[pos] != '&') {
+        pos++;
     }
-    eq = pos;
+    return pos;
+}
+
+/* The key and value of the parameter at q[pos]. */
+static void qparam_at(const char *q, size_t qlen, size_t pos, qparam_t *out)
+{
+    size_t end = qparam_end(q, qlen, pos), eq = pos;
     while (eq < end && q[eq] != '=') {
         eq++;
     }
-    out->pos = pos;
     out->key = q + pos;
     out->key_len = eq - pos;
     out->value = q + (eq < end ? eq + 1 : end);
     out->value_len = eq < end ? end - eq - 1 : 0;
-    return end + 1;
 }
 
-/* Order: encoded key, encoded value, then position. */
-static int qparam_cmp(const qparam_t *a, const qparam_t *b)
+/* Order of the parameters at q[a] and q[b]: encoded key, encoded value,
+ * then position. */
+static int qparam_cmp(const char *q, size_t qlen, size_t a, size_t b)
 {
-    int r = qenc_cmp(a->key, a->key_len, b->key, b->key_len);
+    qparam_t x, y;
+    int r;
+    qparam_at(q, qlen, a, &x);
+    qparam_at(q, qlen, b, &y);
+    r = qenc_cmp(x.key, x.key_len, y.key, y.key_len);
     if (r == 0) {
-        r = qenc_cmp(a->value, a->value_len, b->value, b->value_len);
+        r = qenc_cmp(x.value, x.value_len, y.value, y.value_len);
     }
-    if (r == 0) {
-        r = (a->pos > b->pos) - (a->pos < b->pos);
-    }
-    return r;
+    return r != 0 ? r : (a > b) - (a < b);
 }
+
+#define NONE ((size_t)-1)
 
 /* Parameters in order by repeated selection of the next smallest. */
-static void hw_query(hw_t *w, const char *q, size_t qlen)
+static void hw_query(pe_sigv4_signer_t *s, const char *q, size_t qlen)
 {
-    qparam_t prev = {NULL, NULL, 0, 0, 0}, best = prev, cur;
-    bool have_prev = false;
+    size_t prev = NONE, pos;
+    qparam_t x;
     if (qlen == 0) {
         return;
     }
     for (;;) {
-        bool have_best = false;
-        size_t pos = 0;
-        while (pos <= qlen) {
-            pos = qparam_at(q, qlen, pos, &cur);
-            if ((!have_prev || qparam_cmp(&cur, &prev) > 0) &&
-                (!have_best || qparam_cmp(&cur, &best) < 0)) {
-                best = cur;
-                have_best = true;
+        size_t best = NONE;
+        for (pos = 0; pos <= qlen; pos = qparam_end(q, qlen, pos) + 1u) {
+            if ((prev == NONE || qparam_cmp(q, qlen, pos, prev) > 0) &&
+                (best == NONE || qparam_cmp(q, qlen, pos, best) < 0)) {
+                best = pos;
             }
         }
-        if (!have_best) {
+        if (best == NONE) {
             return;
         }
-        if (have_prev) {
-            hw_byte(w, '&');
+        if (prev != NONE) {
+            hw_byte(s, '&');
         }
-        hw_qenc(w, best.key, best.key_len);
-        hw_byte(w, '=');
-        hw_qenc(w, best.value, best.value_len);
+        qparam_at(q, qlen, best, &x);
+        hw_encode(s, x.key, x.key_len, UNRESERVED, true);
+        hw_byte(s, '=');
+        hw_encode(s, x.value, x.value_len, UNRESERVED, true);
         prev = best;
-        have_prev = true;
     }
 }
 
 /* ------------------------------------------------------------------ */
 /* Canonical headers: the caller's plus the signer's own ("virtual").  */
 
-#define NVIRT_MAX 3
-#define NONE ((size_t)-1)
+enum { VIRT_DATE, VIRT_TOKEN, VIRT_CONTENT_SHA256, NVIRT_MAX };
+
+/* The signer's headers; their values come from hset_value(). */
+static const pe_header_t virt_headers[NVIRT_MAX] = {
+    {"x-amz-date", 10, NULL, 16},
+    {"x-amz-security-token", 20, NULL, 0},
+    {"x-amz-content-sha256", 20, NULL, PE_SHA256_HEX_LEN}};
 
 typedef struct {
+    const pe_sigv4_request_t *req;
     const pe_header_t *user;
     size_t nuser;
     size_t count; /* nuser + virtual ones */
-    pe_header_t *virt; /* NVIRT_MAX (the signer's scratch) */
-    pe_header_t *content_sha256; /* set when signed; value comes later */
+    unsigned char virt[NVIRT_MAX]; /* which, in virt_headers */
+    const char *payload_hex; /* x-amz-content-sha256's value, once known */
     size_t signed_len; /* length of SignedHeaders' value */
 } hset_t;
 
 static const pe_header_t *hset_get(const hset_t *h, size_t i)
 {
-    return i < h->nuser ? &h->user[i] : &h->virt[i - h->nuser];
+    return i < h->nuser ? &h->user[i] : &virt_headers[h->virt[i - h->nuser]];
+}
+
+/* Header i's value, trimmed, into the hash. */
+static void hw_hvalue(pe_sigv4_signer_t *s, const hset_t *h, size_t i)
+{
+    const pe_header_t *x = hset_get(h, i);
+    const char *v = x->value;
+    size_t len = x->value_len;
+    if (i >= h->nuser) {
+        switch (h->virt[i - h->nuser]) {
+        case VIRT_DATE:
+            v = s->amz_date;
+            break;
+        case VIRT_TOKEN:
+            v = s->token;
+            len = s->token_len;
+            break;
+        default:
+            v = h->payload_hex;
+            break;
+        }
+    }
+    hw_value(s, v, len);
 }
 
 static int name_cmp(const pe_header_t *a, const pe_header_t *b)
@@ -519,58 +512,45 @@ static size_t hset_next(const hset_t *h, size_t prev)
     return best;
 }
 
-static pe_header_t *hset_add(hset_t *h, const char *name, const char *value,
-                             size_t value_len)
-{
-    pe_header_t *v = &h->virt[h->count - h->nuser];
-    v->name = name;
-    v->name_len = strlen(name);
-    v->value = value;
-    v->value_len = value_len;
-    h->count++;
-    h->signed_len += v->name_len + 1u;
-    return v;
-}
-
 /* Checks the caller's headers and adds the signer's. */
-static pe_status_t hset_init(hset_t *h, pe_sigv4_signer_t *signer,
-                             const pe_sigv4_request_t *req,
-                             const char *amz_date)
+static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
+                             const pe_sigv4_request_t *req)
 {
     static const pe_header_t host = {"host", 4, NULL, 0};
     bool has_host = false;
-    size_t i, j;
+    size_t i, j, n = 0;
     if (req->headers == NULL && req->header_count > 0) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    h->user = req->headers;
-    h->virt = signer->added;
-    h->nuser = h->count = req->header_count;
-    h->signed_len = 0;
-    hset_add(h, "x-amz-date", amz_date, 16);
+    h->virt[n++] = VIRT_DATE;
     if (signer->token != NULL) {
-        hset_add(h, "x-amz-security-token", signer->token, signer->token_len);
+        h->virt[n++] = VIRT_TOKEN;
     }
-    h->content_sha256 = NULL;
     if ((req->flags & PE_SIGV4_CONTENT_SHA256) != 0u) {
-        h->content_sha256 =
-            hset_add(h, "x-amz-content-sha256", NULL, PE_SHA256_HEX_LEN);
+        h->virt[n++] = VIRT_CONTENT_SHA256;
     }
-    for (i = 0; i < h->nuser; i++) {
-        const pe_header_t *x = &h->user[i];
-        if (!is_token(x->name, x->name_len) ||
-            (x->value == NULL && x->value_len > 0) ||
-            !is_one_line(x->value, x->value_len)) {
+    h->req = req;
+    h->user = req->headers;
+    h->nuser = req->header_count;
+    h->count = h->nuser + n;
+    h->signed_len = 0;
+    for (i = 0; i < h->count; i++) {
+        const pe_header_t *x = hset_get(h, i);
+        bool first = true;
+        if (i < h->nuser && (!is_token(x->name, x->name_len) ||
+                             (x->value == NULL && x->value_len > 0) ||
+                             !is_one_line(x->value, x->value_len))) {
             return PE_ERR_INVALID_ARGUMENT;
         }
-        for (j = h->nuser; j < h->count; j++) { /* no double headers */
-            if (name_eq(x, hset_get(h, j))) {
-                return PE_ERR_INVALID_ARGUMENT;
+        for (j = 0; j < h->count; j++) {
+            if (j != i && name_eq(x, hset_get(h, j))) {
+                if (i < h->nuser && j >= h->nuser) {
+                    return PE_ERR_INVALID_ARGUMENT; /* the signer adds it */
+                }
+                first = first && j > i;
             }
         }
-        for (j = 0; j < i && !name_eq(x, &h->user[j]); j++) {
-        }
-        if (j == i) { /* a name not seen before */
+        if (first) {
             h->signed_len += x->name_len + 1u;
         }
         has_host = has_host || name_eq(x, &host);
@@ -582,7 +562,7 @@ static pe_status_t hset_init(hset_t *h, pe_sigv4_signer_t *signer,
 /* "name:value[,value...]\n" per name, repeated names' values in their
  * given order; the lower-case names also go to names, ';'-separated (the
  * SignedHeaders value, h->signed_len bytes). */
-static void hw_headers(hw_t *w, const hset_t *h, char *names)
+static void hw_headers(pe_sigv4_signer_t *s, const hset_t *h, char *names)
 {
     const char *first = names;
     size_t i = NONE, j, k;
@@ -594,18 +574,17 @@ static void hw_headers(hw_t *w, const hset_t *h, char *names)
         for (k = 0; k < x->name_len; k++) {
             names[k] = (char)lower((unsigned char)x->name[k]);
         }
-        hw_put(w, names, x->name_len);
+        hw_put(s, names, x->name_len);
         names += x->name_len;
-        hw_byte(w, ':');
-        hw_value(w, x->value, x->value_len);
+        hw_byte(s, ':');
+        hw_hvalue(s, h, i);
         for (j = i + 1; j < h->count; j++) {
-            const pe_header_t *y = hset_get(h, j);
-            if (name_eq(x, y)) {
-                hw_byte(w, ',');
-                hw_value(w, y->value, y->value_len);
+            if (name_eq(x, hset_get(h, j))) {
+                hw_byte(s, ',');
+                hw_hvalue(s, h, j);
             }
         }
-        hw_byte(w, '\n');
+        hw_byte(s, '\n');
     }
 }
 
@@ -613,7 +592,7 @@ static void hw_headers(hw_t *w, const hset_t *h, char *names)
 /* HMAC-SHA256 (RFC 2104) on the context API                           */
 
 /* inner and outer receive the states after (key ^ ipad) and (key ^ opad);
- * pad is PE_SHA256_BLOCK bytes of scratch (wiped here), key may follow it. */
+ * pad is PE_SHA256_BLOCK bytes of scratch (wiped here), key may be pad. */
 static int hmac_init(pe_sha256_t *inner, pe_sha256_t *outer,
                      const unsigned char *key, size_t len, unsigned char *pad)
 {
@@ -654,57 +633,51 @@ static int hmac_finish(pe_sha256_t *ctx, const pe_sha256_t *outer,
     return rc;
 }
 
-/* One step of the key chain: k = HMAC(key, msg), in the signer's states
- * (k is the signer's block after the pad). */
+/* One step of the key chain: the signer's block = HMAC(key, msg), in the
+ * signer's key states (key may be the block). */
 static int derive_step(pe_sigv4_signer_t *s, const unsigned char *key,
                        size_t key_len, const char *msg, size_t msg_len)
 {
-    unsigned char *k = s->block + PE_SHA256_BLOCK;
     int rc = hmac_init(&s->key_inner, &s->key_outer, key, key_len, s->block);
     rc |= pe_sha256_update(&s->key_inner, msg, msg_len);
-    rc |= hmac_finish(&s->key_inner, &s->key_outer, k);
+    rc |= hmac_finish(&s->key_inner, &s->key_outer, s->block);
     return rc;
 }
 
-/* kSigning for the scope, kept as padded states in the signer; the
- * intermediate keys (in the signer's block) are wiped here. */
-static int derive_key(pe_sigv4_signer_t *s, const char *date,
-                      const char *region, size_t region_len,
-                      const char *service, size_t service_len)
+/* kSigning for the request's scope, kept as padded states in the signer;
+ * the intermediate keys (in the signer's block) are wiped by the last
+ * hmac_init. */
+static int derive_key(pe_sigv4_signer_t *s, const pe_sigv4_request_t *req,
+                      size_t region_len, size_t service_len)
 {
-    unsigned char *k = s->block + PE_SHA256_BLOCK;
+    unsigned char *k = s->block;
     int rc;
     s->key_valid = false;
-    rc = derive_step(s, s->secret, s->secret_len, date, 8);
-    rc |= derive_step(s, k, PE_SHA256_LEN, region, region_len);
-    rc |= derive_step(s, k, PE_SHA256_LEN, service, service_len);
+    rc = derive_step(s, s->secret, s->secret_len, s->amz_date, 8);
+    rc |= derive_step(s, k, PE_SHA256_LEN, req->region, region_len);
+    rc |= derive_step(s, k, PE_SHA256_LEN, req->service, service_len);
     rc |= derive_step(s, k, PE_SHA256_LEN, LIT(TERMINATOR));
     rc |= hmac_init(&s->key_inner, &s->key_outer, k, PE_SHA256_LEN, s->block);
-    pe_wipe(k, PE_SHA256_LEN);
     if (rc != 0) {
         pe_wipe(&s->key_inner, sizeof s->key_inner);
         pe_wipe(&s->key_outer, sizeof s->key_outer);
         return rc;
     }
-    memcpy(s->key_date, date, 8);
+    memcpy(s->key_date, s->amz_date, 8);
     s->key_date[8] = '\0';
-    memcpy(s->key_region, region, region_len);
-    s->key_region[region_len] = '\0';
-    memcpy(s->key_service, service, service_len);
-    s->key_service[service_len] = '\0';
+    memcpy(s->key_region, req->region, region_len + 1u);
+    memcpy(s->key_service, req->service, service_len + 1u);
     s->key_valid = true;
     return 0;
 }
 
-static bool key_cached(const pe_sigv4_signer_t *s, const char *date,
-                       const char *region, size_t region_len,
-                       const char *service, size_t service_len)
+static bool key_cached(const pe_sigv4_signer_t *s,
+                       const pe_sigv4_request_t *req, size_t region_len,
+                       size_t service_len)
 {
-    return s->key_valid && memcmp(s->key_date, date, 8) == 0 &&
-           memcmp(s->key_region, region, region_len) == 0 &&
-           s->key_region[region_len] == '\0' &&
-           memcmp(s->key_service, service, service_len) == 0 &&
-           s->key_service[service_len] == '\0';
+    return s->key_valid && memcmp(s->key_date, s->amz_date, 8) == 0 &&
+           memcmp(s->key_region, req->region, region_len + 1u) == 0 &&
+           memcmp(s->key_service, req->service, service_len + 1u) == 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -852,14 +825,9 @@ pe_status_t pe_uri_encode(const char *src, size_t len, bool keep_slash,
     return PE_OK;
 }
 
-/* Lengths the signature needs, gathered while checking the request. */
-typedef struct {
-    size_t key_id, region, service, method, scope, signed_headers, auth;
-} lens_t;
-
-static pe_status_t check_request(const pe_sigv4_signer_t *signer,
-                                 const pe_sigv4_request_t *req, lens_t *l,
-                                 char amz_date[17])
+static pe_status_t check_request(pe_sigv4_signer_t *signer,
+                                 const pe_sigv4_request_t *req,
+                                 size_t *region_len, size_t *service_len)
 {
     if (signer == NULL || req == NULL || signer->key_id[0] == '\0' ||
         req->method == NULL ||
@@ -867,62 +835,142 @@ static pe_status_t check_request(const pe_sigv4_signer_t *signer,
         (req->path == NULL && req->path_len > 0) ||
         (req->query == NULL && req->query_len > 0) ||
         (req->payload == NULL && req->payload_len > 0) ||
-        !valid_scope_name(req->region, &l->region) ||
-        !valid_scope_name(req->service, &l->service)) {
+        !valid_scope_name(req->region, region_len) ||
+        !valid_scope_name(req->service, service_len) ||
+        !is_token(req->method, strlen(req->method))) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    l->method = strlen(req->method);
-    if (!is_token(req->method, l->method)) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    return pe_amz_date(req->time, amz_date);
+    return pe_amz_date(req->time, signer->amz_date);
+}
+
+static char *put(char *p, const char *s, size_t len)
+{
+    memcpy(p, s, len);
+    return p + len;
+}
+
+/* Hex of the hash in work into out[0..63] (no NUL). */
+static int finish_hex(pe_sigv4_signer_t *s, char *out)
+{
+    int rc = pe_sha256_finish(&s->work, (unsigned char *)out);
+    hex_encode(out, (const unsigned char *)out, PE_SHA256_LEN);
+    return rc;
+}
+
+/* The canonical request into work: returns non-zero if the hash failed.
+ * Writes SignedHeaders' value at signed_headers. */
+static int hw_canonical_request(pe_sigv4_signer_t *s, const hset_t *h,
+                                char *signed_headers)
+{
+    const pe_sigv4_request_t *req = h->req;
+    hw_start(s, PE_SIGV4_TRACE_CANONICAL_REQUEST);
+    hw_put(s, req->method, strlen(req->method));
+    hw_byte(s, '\n');
+    hw_path(s, req);
+    hw_byte(s, '\n');
+    hw_query(s, req->query, req->query_len);
+    hw_byte(s, '\n');
+    hw_headers(s, h, signed_headers);
+    hw_byte(s, '\n');
+    hw_put(s, signed_headers, h->signed_len);
+    hw_byte(s, '\n');
+    hw_put(s, h->payload_hex, PE_SHA256_HEX_LEN);
+    return hw_flush(s);
 }
 
 pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
                           const pe_sigv4_request_t *req, char *auth,
                           size_t cap, size_t *needed, pe_sigv4_extra_t *extra)
 {
-    return pe_sigv4_sign_traced(signer, req, auth, cap, needed, extra, NULL,
-                                NULL);
+    hset_t hs;
+    size_t region_len, service_len, key_id_len, scope_len, auth_len;
+    char *p, *scope, *signed_headers;
+    int rc;
+    pe_status_t st = check_request(signer, req, &region_len, &service_len);
+    if (st == PE_OK) {
+        st = hset_init(&hs, signer, req);
+    }
+    if (st != PE_OK) {
+        return st;
+    }
+    key_id_len = strlen(signer->key_id);
+    scope_len = 8 + 1 + region_len + 1 + service_len + 1 + sizeof TERMINATOR - 1u;
+    auth_len = sizeof ALGORITHM " Credential=" - 1u + key_id_len + 1 +
+               scope_len + sizeof ", SignedHeaders=" - 1u + hs.signed_len +
+               sizeof ", Signature=" - 1u + PE_SHA256_HEX_LEN;
+    if (needed != NULL) {
+        *needed = auth_len;
+    }
+    if (auth == NULL || cap < auth_len + 1u) {
+        if (auth != NULL && cap > 0) {
+            auth[0] = '\0';
+        }
+        return PE_ERR_BUFFER_TOO_SMALL;
+    }
+
+    /* The Authorization value but for the signed headers (hw_headers
+     * writes them) and the signature, whose place holds hex hashes until
+     * the end. */
+    p = put(auth, LIT(ALGORITHM " Credential="));
+    p = put(p, signer->key_id, key_id_len);
+    *p++ = '/';
+    scope = p;
+    p = put(p, signer->amz_date, 8);
+    *p++ = '/';
+    p = put(p, req->region, region_len);
+    *p++ = '/';
+    p = put(p, req->service, service_len);
+    signed_headers = put(p, LIT("/" TERMINATOR ", SignedHeaders="));
+    p = put(signed_headers + hs.signed_len, LIT(", Signature="));
+
+    rc = key_cached(signer, req, region_len, service_len)
+             ? 0
+             : derive_key(signer, req, region_len, service_len);
+
+    /* Payload hash */
+    rc |= pe_sha256_start(&signer->work);
+    rc |= pe_sha256_update(&signer->work, req->payload, req->payload_len);
+    rc |= finish_hex(signer, p);
+    hs.payload_hex = p;
+    if (extra != NULL) {
+        memcpy(extra->amz_date, signer->amz_date, sizeof extra->amz_date);
+        memcpy(extra->payload_sha256, p, PE_SHA256_HEX_LEN);
+        extra->payload_sha256[PE_SHA256_HEX_LEN] = '\0';
+    }
+
+    /* Canonical request */
+    rc |= pe_sha256_start(&signer->work);
+    rc |= hw_canonical_request(signer, &hs, signed_headers);
+    rc |= finish_hex(signer, p);
+
+    /* String to sign, straight into the HMAC's inner pass */
+    pe_sha256_clone(&signer->work, &signer->key_inner);
+    hw_start(signer, PE_SIGV4_TRACE_STRING_TO_SIGN);
+    hw_put(signer, LIT(ALGORITHM "\n"));
+    hw_put(signer, signer->amz_date, 16);
+    hw_byte(signer, '\n');
+    hw_put(signer, scope, scope_len);
+    hw_byte(signer, '\n');
+    hw_put(signer, p, PE_SHA256_HEX_LEN);
+    rc |= hw_flush(signer);
+    rc |= hmac_finish(&signer->work, &signer->key_outer, signer->block);
+    pe_sha256_free(&signer->work);
+
+    hex_encode(p, signer->block, PE_SHA256_LEN);
+    p[PE_SHA256_HEX_LEN] = '\0';
+    pe_wipe(signer->block, PE_SHA256_LEN);
+    if (rc != 0) {
+        pe_wipe(auth, auth_len + 1u);
+        return PE_ERR_CRYPTO;
+    }
+    return PE_OK;
 }
 
-/* Writes the Authorization value up to "Signature=" (cap was checked)
- * but for the signed headers, which hw_headers() writes at
- * *signed_headers later; returns where the signature goes. *scope points
- * at the credential scope, which the string to sign repeats. */
-static char *put_auth_head(char *p, const pe_sigv4_signer_t *signer,
-                           const pe_sigv4_request_t *req, const lens_t *l,
-                           const char *amz_date, const char **scope,
-                           char **signed_headers)
+void pe_sigv4_set_trace(pe_sigv4_signer_t *signer, pe_sigv4_trace_fn fn,
+                        void *fn_ctx)
 {
-    memcpy(p, LIT(ALGORITHM " Credential="));
-    p += sizeof ALGORITHM " Credential=" - 1u;
-    memcpy(p, signer->key_id, l->key_id);
-    p += l->key_id;
-    *p++ = '/';
-    *scope = p;
-    memcpy(p, amz_date, 8);
-    p += 8;
-    *p++ = '/';
-    memcpy(p, req->region, l->region);
-    p += l->region;
-    *p++ = '/';
-    memcpy(p, req->service, l->service);
-    p += l->service;
-    memcpy(p, LIT("/" TERMINATOR ", SignedHeaders="));
-    p += sizeof "/" TERMINATOR ", SignedHeaders=" - 1u;
-    *signed_headers = p;
-    p += l->signed_headers;
-    memcpy(p, LIT(", Signature="));
-    return p + sizeof ", Signature=" - 1u;
-}
-
-/* Hex of the hash in ctx into out[0..63] (no NUL). */
-static int finish_hex(pe_sha256_t *ctx, char *out)
-{
-    int rc = pe_sha256_finish(ctx, (unsigned char *)out);
-    hex_encode(out, (const unsigned char *)out, PE_SHA256_LEN);
-    return rc;
+    signer->trace = (void (*)(void))fn;
+    signer->trace_ctx = fn_ctx;
 }
 
 pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
@@ -931,102 +979,12 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
                                  pe_sigv4_extra_t *extra,
                                  pe_sigv4_trace_fn fn, void *fn_ctx)
 {
-    lens_t l;
-    hset_t hs;
-    hw_t w;
-    pe_sha256_t *sha;
-    unsigned char *mac;
-    char amz_date[17];
-    const char *scope;
-    char *signed_headers;
-    char *sig; /* the signature's 64 characters: scratch until the end */
-    int rc;
-    pe_status_t st = check_request(signer, req, &l, amz_date);
-    if (st == PE_OK) {
-        st = hset_init(&hs, signer, req, amz_date);
+    pe_status_t st;
+    if (signer == NULL) {
+        return PE_ERR_INVALID_ARGUMENT;
     }
-    if (st != PE_OK) {
-        return st;
-    }
-    l.key_id = strlen(signer->key_id);
-    l.scope = 8 + 1 + l.region + 1 + l.service + 1 + sizeof TERMINATOR - 1u;
-    l.signed_headers = hs.signed_len;
-    l.auth = sizeof ALGORITHM " Credential=" - 1u + l.key_id + 1 + l.scope +
-             sizeof ", SignedHeaders=" - 1u + l.signed_headers +
-             sizeof ", Signature=" - 1u + PE_SHA256_HEX_LEN;
-    if (needed != NULL) {
-        *needed = l.auth;
-    }
-    if (auth == NULL || cap < l.auth + 1u) {
-        if (auth != NULL && cap > 0) {
-            auth[0] = '\0';
-        }
-        return PE_ERR_BUFFER_TOO_SMALL;
-    }
-    sig = put_auth_head(auth, signer, req, &l, amz_date, &scope,
-                        &signed_headers);
-
-    rc = key_cached(signer, amz_date, req->region, l.region, req->service,
-                    l.service)
-             ? 0
-             : derive_key(signer, amz_date, req->region, l.region,
-                          req->service, l.service);
-
-    /* Payload hash, in hex in the signature's place for now */
-    sha = &signer->work;
-    mac = signer->block + PE_SHA256_BLOCK;
-    rc |= pe_sha256_start(sha);
-    rc |= pe_sha256_update(sha, req->payload, req->payload_len);
-    rc |= finish_hex(sha, sig);
-    if (hs.content_sha256 != NULL) {
-        hs.content_sha256->value = sig;
-    }
-    if (extra != NULL) {
-        memcpy(extra->amz_date, amz_date, sizeof extra->amz_date);
-        memcpy(extra->payload_sha256, sig, PE_SHA256_HEX_LEN);
-        extra->payload_sha256[PE_SHA256_HEX_LEN] = '\0';
-    }
-
-    /* Canonical request */
-    w.sha = sha;
-    w.buf = signer->block;
-    w.trace = fn;
-    w.trace_ctx = fn_ctx;
-    rc |= pe_sha256_start(sha);
-    hw_start(&w, PE_SIGV4_TRACE_CANONICAL_REQUEST);
-    hw_put(&w, req->method, l.method);
-    hw_byte(&w, '\n');
-    hw_path(&w, req);
-    hw_byte(&w, '\n');
-    hw_query(&w, req->query, req->query_len);
-    hw_byte(&w, '\n');
-    hw_headers(&w, &hs, signed_headers);
-    hw_byte(&w, '\n');
-    hw_put(&w, signed_headers, l.signed_headers);
-    hw_byte(&w, '\n');
-    hw_put(&w, sig, PE_SHA256_HEX_LEN);
-    rc |= hw_flush(&w);
-    rc |= finish_hex(sha, sig);
-
-    /* String to sign, straight into the HMAC's inner pass */
-    pe_sha256_clone(sha, &signer->key_inner);
-    hw_start(&w, PE_SIGV4_TRACE_STRING_TO_SIGN);
-    hw_put(&w, LIT(ALGORITHM "\n"));
-    hw_put(&w, amz_date, 16);
-    hw_byte(&w, '\n');
-    hw_put(&w, scope, l.scope);
-    hw_byte(&w, '\n');
-    hw_put(&w, sig, PE_SHA256_HEX_LEN);
-    rc |= hw_flush(&w);
-    rc |= hmac_finish(sha, &signer->key_outer, mac);
-    pe_sha256_free(sha);
-
-    hex_encode(sig, mac, PE_SHA256_LEN);
-    sig[PE_SHA256_HEX_LEN] = '\0';
-    pe_wipe(mac, PE_SHA256_LEN);
-    if (rc != 0) {
-        pe_wipe(auth, l.auth + 1u);
-        return PE_ERR_CRYPTO;
-    }
-    return PE_OK;
+    pe_sigv4_set_trace(signer, fn, fn_ctx);
+    st = pe_sigv4_sign(signer, req, auth, cap, needed, extra);
+    pe_sigv4_set_trace(signer, NULL, NULL);
+    return st;
 }

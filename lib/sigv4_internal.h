@@ -6,6 +6,10 @@
  * every byte of the canonical request and of the string to sign is also
  * handed to `fn` in the order it is hashed, in pieces of any size, so a
  * test can compare the exact texts without a second implementation.
+ *
+ * Once pe_sigv4_sign() got past its argument checks (it returned PE_OK,
+ * PE_ERR_BUFFER_TOO_SMALL or PE_ERR_CRYPTO), signer->amz_date holds the
+ * request's X-Amz-Date value.
  */
 #ifndef PE_SIGV4_INTERNAL_H
 #define PE_SIGV4_INTERNAL_H
@@ -20,6 +24,11 @@ typedef enum {
 
 typedef void (*pe_sigv4_trace_fn)(void *ctx, pe_sigv4_trace_part_t part,
                                   const char *data, size_t len);
+
+/** Sets the trace every later signature by this signer streams to (fn
+ *  NULL: none). pe_sigv4_init() and pe_sigv4_deinit() clear it. */
+void pe_sigv4_set_trace(pe_sigv4_signer_t *signer, pe_sigv4_trace_fn fn,
+                        void *fn_ctx);
 
 /** pe_sigv4_sign() that also streams the hashed texts to fn (may be NULL). */
 pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
