@@ -12,6 +12,7 @@
 #include "pe_ops.h" /* PE_MODEL_MAX_DEPTH */
 
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 #define JSMN_STATIC
@@ -97,69 +98,66 @@ static bool is_literal(const decoder_t *d, const jsmntok_t *t, const char *lit)
            memcmp(d->js + t->start, lit, n) == 0;
 }
 
-static bool is_digit(const char *s, size_t i, size_t n)
-{
-    return i < n && s[i] >= '0' && s[i] <= '9';
-}
-
-/* Decodes the number s[0..n) into field (NULL: check only) as the member
- * type says; NULL or why not. At most 19 significant digits are kept, the
- * rest only scale. */
-static const char *number(const char *s, size_t n, unsigned type,
+/* Decodes the number at token t into field (NULL: check only) as the
+ * member type says; NULL or why not. At most 19 significant digits are
+ * kept, the rest only scale. */
+static const char *number(const char *js, const jsmntok_t *t, unsigned type,
                           unsigned char *field)
 {
+    const char *s = js + t->start;
+    size_t n = (size_t)(t->end - t->start);
     bool frac = type != PE_T_INT;
-    bool neg = n > 0 && s[0] == '-';
-    size_t i = neg;
+    const char *bad = frac ? "must be a number" : "must be an integer";
+    bool neg = n > 0 && s[0] == '-', eneg = false, seen = false;
     uint64_t mant = 0;
-    int exp10 = 0, digits = 0, in_frac = 0;
-    int64_t iv;
-    double dv;
+    int exp10 = 0, digits = 0, e = 0;
+    int part = 0; /* 0: integer, 1: fraction, 2: exponent */
+    int64_t iv = 0;
+    double dv = 0.0;
 
-    for (;;) { /* the integer part, then the fraction */
-        if (!is_digit(s, i, n)) {
-            return frac ? "must be a number" : "must be an integer";
-        }
-        for (; is_digit(s, i, n); i++) {
-            if (digits < 19) {
-                mant = mant * 10u + (unsigned)(s[i] - '0');
+    if (t->type != JSMN_PRIMITIVE) {
+        return bad;
+    }
+    for (size_t i = neg; i < n; i++) {
+        unsigned c = (unsigned char)s[i], dgt = c - '0';
+        if (dgt <= 9u) {
+            seen = true;
+            if (part == 2) {
+                if (e < 10000) {
+                    e = e * 10 + (int)dgt;
+                }
+            } else if (digits < 19) {
+                mant = mant * 10u + dgt;
                 digits += mant != 0;
-                exp10 -= in_frac;
+                exp10 -= part;
             } else {
-                exp10 += 1 - in_frac;
+                exp10 += 1 - part;
             }
+            continue;
         }
-        if (in_frac || !frac || i >= n || s[i] != '.') {
-            break;
+        if (!seen || !frac) {
+            return bad;
         }
-        in_frac = 1;
-        i++;
-    }
-    if (frac && i < n && (s[i] == 'e' || s[i] == 'E')) {
-        bool eneg;
-        int e = 0;
-        i++;
-        eneg = i < n && s[i] == '-';
-        if (i < n && (s[i] == '+' || s[i] == '-')) {
-            i++;
-        }
-        if (!is_digit(s, i, n)) {
-            return "must be a number";
-        }
-        for (; is_digit(s, i, n); i++) {
-            if (e < 10000) {
-                e = e * 10 + (s[i] - '0');
+        if (c == '.' && part == 0) {
+            part = 1;
+        } else if ((c | 0x20u) == 'e' && part < 2) {
+            part = 2;
+            if (i + 1 < n && (s[i + 1] == '+' || s[i + 1] == '-')) {
+                eneg = s[++i] == '-';
             }
+        } else {
+            return bad;
         }
-        exp10 += eneg ? -e : e;
+        seen = false;
     }
-    if (i != n) {
-        return frac ? "must be a number" : "must be an integer";
+    if (!seen) {
+        return bad;
     }
+    exp10 += eneg ? -e : e;
     if (!frac) {
         /* more than 19 significant digits is out of range anyway */
         if (exp10 != 0 || mant > (uint64_t)INT64_MAX + neg) {
-            return "must be an integer";
+            return bad;
         }
         iv = neg ? (int64_t)(0 - mant) : (int64_t)mant;
     } else {
@@ -167,8 +165,9 @@ static const char *number(const char *s, size_t n, unsigned type,
          * exactly): with a mantissa below 2^53 one multiplication or
          * division rounds correctly (Clinger's fast path). Beyond it,
          * repeated scaling is close. */
-        int e = exp10 < 0 ? -exp10 : exp10;
-        bool fast = mant < ((uint64_t)1 << 53) && e <= 22;
+        bool fast;
+        e = exp10 < 0 ? -exp10 : exp10;
+        fast = mant < ((uint64_t)1 << 53) && e <= 22;
         double p = 1.0;
         dv = (double)mant;
         for (; e > 0; e--) {
@@ -181,26 +180,25 @@ static const char *number(const char *s, size_t n, unsigned type,
             }
         }
         dv = exp10 >= 0 ? dv * p : dv / p; /* p is 1 unless fast */
-        dv = neg ? -dv : dv;
-        if (type == PE_T_DOUBLE) {
-            pe_opt_double_t v = {true, dv};
-            if (field) {
-                memcpy(field, &v, sizeof v);
-            }
-            return NULL;
-        }
-        /* a time: whole seconds, rounded down */
-        if (!(dv > -9.2e18 && dv < 9.2e18)) {
+        if (type == PE_T_TIME && !(dv < 9.2e18)) { /* dv >= 0 here */
             return "is out of range";
         }
-        iv = (int64_t)dv;
-        if ((double)iv > dv) {
-            iv--;
+        dv = neg ? -dv : dv;
+        if (type == PE_T_TIME) { /* whole seconds, rounded down */
+            iv = (int64_t)dv;
+            if ((double)iv > dv) {
+                iv--;
+            }
         }
     }
     if (field) {
-        pe_opt_int_t v = {true, iv}; /* same layout as the time */
-        memcpy(field, &v, sizeof v);
+        const bool set = true; /* the first member of all three */
+        memcpy(field, &set, sizeof set);
+        if (type == PE_T_DOUBLE) {
+            memcpy(field + offsetof(pe_opt_double_t, value), &dv, sizeof dv);
+        } else {
+            memcpy(field + offsetof(pe_opt_int_t, value), &iv, sizeof iv);
+        }
     }
     return NULL;
 }
@@ -263,11 +261,7 @@ static const char *scalar(decoder_t *d, const pe_member_t *m,
     case PE_T_INT:
     case PE_T_TIME:
     case PE_T_DOUBLE:
-        if (t->type != JSMN_PRIMITIVE) {
-            return m->type == PE_T_INT ? "must be an integer"
-                                       : "must be a number";
-        }
-        return number(text, len, m->type, field);
+        return number(d->js, t, m->type, field);
     default:
         return "has an unknown type";
     }
@@ -395,42 +389,18 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
     }
 }
 
-/* Writes the UTF-8 form of code point cp at out; returns its length. */
-static size_t put_utf8(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
+/* The four hex digits at s[0..4) into *v; false if one is not. */
 static bool hex4(const char *s, uint32_t *v)
 {
     *v = 0;
     for (int k = 0; k < 4; k++) {
-        char c = s[k];
-        unsigned h = (c >= '0' && c <= '9')   ? (unsigned)(c - '0')
-                     : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
-                     : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
-                                              : 16u;
-        if (h == 16u) {
-            return false;
+        unsigned c = (unsigned char)s[k];
+        unsigned h = c - '0';
+        if (h > 9u) {
+            h = (c | 0x20u) - 'a' + 10u; /* 'A'-'F' too */
+            if (h < 10u || h > 15u) {
+                return false;
+            }
         }
         *v = (*v << 4) | h;
     }
@@ -441,9 +411,12 @@ static bool hex4(const char *s, uint32_t *v)
  * leaves room). False for \u0000, a lone surrogate or a bad escape. */
 static bool unescape(char *s, size_t len)
 {
+    static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
     size_t r = 0, w = 0;
     while (r < len) {
         char c = s[r++];
+        uint32_t cp, lo;
+        size_t n;
         if (c != '\\') {
             s[w++] = c;
             continue;
@@ -452,36 +425,44 @@ static bool unescape(char *s, size_t len)
             return false;
         }
         c = s[r++];
-        switch (c) {
-        case 'b': s[w++] = '\b'; break;
-        case 'f': s[w++] = '\f'; break;
-        case 'n': s[w++] = '\n'; break;
-        case 'r': s[w++] = '\r'; break;
-        case 't': s[w++] = '\t'; break;
-        case '"': case '\\': case '/': s[w++] = c; break;
-        case 'u': {
-            uint32_t cp, lo;
-            if (r + 4 > len || !hex4(s + r, &cp)) {
+        if (c != 'u') {
+            const char *e = esc;
+            while (*e && *e != c) {
+                e += 2;
+            }
+            if (!*e) {
                 return false;
             }
-            r += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (r + 6 > len || s[r] != '\\' || s[r + 1] != 'u' ||
-                    !hex4(s + r + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
-                    return false;
-                }
-                r += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
-                return false;
-            }
-            /* UTF-8 is never longer than the escape it replaces */
-            w += put_utf8(s + w, cp);
-            break;
+            s[w++] = e[1];
+            continue;
         }
-        default:
+        if (r + 4 > len || !hex4(s + r, &cp)) {
             return false;
         }
+        r += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (r + 6 > len || s[r] != '\\' || s[r + 1] != 'u' ||
+                !hex4(s + r + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
+                return false;
+            }
+            r += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
+            return false;
+        }
+        /* UTF-8, never longer than the escape it replaces: n bytes, the
+         * lead one marked with n high bits */
+        if (cp < 0x80) {
+            s[w++] = (char)cp;
+            continue;
+        }
+        n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        for (size_t k = n - 1; k > 0; k--) {
+            s[w + k] = (char)(0x80 | (cp & 0x3F));
+            cp >>= 6;
+        }
+        s[w] = (char)(((0xFF00u >> n) & 0xFFu) | cp);
+        w += n;
     }
     s[w] = '\0';
     return true;
