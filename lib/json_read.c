@@ -166,9 +166,9 @@ static const char *number(const char *js, const jsmntok_t *t, unsigned type,
          * division rounds correctly (Clinger's fast path). Beyond it,
          * repeated scaling is close. */
         bool fast;
+        double p = 1.0;
         e = exp10 < 0 ? -exp10 : exp10;
         fast = mant < ((uint64_t)1 << 53) && e <= 22;
-        double p = 1.0;
         dv = (double)mant;
         for (; e > 0; e--) {
             if (fast) {
@@ -192,10 +192,12 @@ static const char *number(const char *js, const jsmntok_t *t, unsigned type,
         }
     }
     if (field) {
-        const bool set = true; /* the first member of all three */
+        const bool set = true; /* the first member of all three types */
         memcpy(field, &set, sizeof set);
         if (type == PE_T_DOUBLE) {
             memcpy(field + offsetof(pe_opt_double_t, value), &dv, sizeof dv);
+        } else if (type == PE_T_TIME) {
+            memcpy(field + offsetof(pe_opt_time_t, seconds), &iv, sizeof iv);
         } else {
             memcpy(field + offsetof(pe_opt_int_t, value), &iv, sizeof iv);
         }
