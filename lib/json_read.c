@@ -399,10 +399,11 @@ static bool hex4(const char *s, uint32_t *v)
         unsigned c = (unsigned char)s[k];
         unsigned h = c - '0';
         if (h > 9u) {
-            h = (c | 0x20u) - 'a' + 10u; /* 'A'-'F' too */
-            if (h < 10u || h > 15u) {
+            h = (c | 0x20u) - 'a'; /* 'A'-'F' too */
+            if (h > 5u) {
                 return false;
             }
+            h += 10u;
         }
         *v = (*v << 4) | h;
     }
