@@ -12,6 +12,7 @@
 #include "pe_ops.h" /* PE_MODEL_MAX_DEPTH */
 
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 #define JSMN_STATIC
@@ -27,9 +28,15 @@ typedef struct {
     size_t cap;
     size_t used; /* arena bytes needed so far (may exceed cap) */
     pe_diag_t *diag;
-    pe_status_t st; /* the first failure */
-    unsigned depth; /* nesting level of the member being decoded */
 } decoder_t;
+
+/* One open object or array of the walk. */
+typedef struct {
+    const void *ref;      /* object: its shape; array: the element member */
+    unsigned char *base;  /* the struct or the items; NULL: count only */
+    const jsmntok_t *tok; /* the object or array */
+    int k;                /* members or items read */
+} level_t;
 
 static pe_status_t fail(decoder_t *d, unsigned depth, const char *reason)
 {
@@ -91,254 +98,175 @@ static bool is_literal(const decoder_t *d, const jsmntok_t *t, const char *lit)
            memcmp(d->js + t->start, lit, n) == 0;
 }
 
-/* Parses a JSON number: integer part into *ip; with allow_fraction the
- * full value (fraction and exponent too) into *dp. */
-static bool parse_number(const char *s, size_t n, bool allow_fraction,
-                         int64_t *ip, double *dp)
+/* Decodes the number at token t into field (NULL: check only) as the
+ * member type says; NULL or why not. At most 19 significant digits are
+ * kept, the rest only scale. */
+static const char *number(const char *js, const jsmntok_t *t, unsigned type,
+                          unsigned char *field)
 {
-    size_t i = 0;
-    bool neg = false;
+    const char *s = js + t->start;
+    size_t n = (size_t)(t->end - t->start);
+    bool frac = type != PE_T_INT;
+    const char *bad = frac ? "must be a number" : "must be an integer";
+    bool neg = n > 0 && s[0] == '-', eneg = false, seen = false;
     uint64_t mant = 0;
-    int exp10 = 0, digits = 0;
-    uint64_t whole = 0;
-    bool whole_ok = true;
+    int exp10 = 0, digits = 0, e = 0;
+    int part = 0; /* 0: integer, 1: fraction, 2: exponent */
+    int64_t iv = 0;
+    double dv = 0.0;
 
-    if (i < n && s[i] == '-') {
-        neg = true;
-        i++;
+    if (t->type != JSMN_PRIMITIVE) {
+        return bad;
     }
-    if (i >= n || s[i] < '0' || s[i] > '9') {
-        return false;
-    }
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-        unsigned dgt = (unsigned)(s[i] - '0');
-        if (whole > (UINT64_MAX - dgt) / 10u) {
-            whole_ok = false;
-        } else {
-            whole = whole * 10u + dgt;
-        }
-        if (digits < 19) {
-            mant = mant * 10u + dgt;
-            digits += mant != 0;
-        } else {
-            exp10++;
-        }
-    }
-    if (i < n && !allow_fraction) {
-        return false;
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        if (i >= n || s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-            if (digits < 19) {
-                mant = mant * 10u + (unsigned)(s[i] - '0');
+    for (size_t i = neg; i < n; i++) {
+        unsigned c = (unsigned char)s[i], dgt = c - '0';
+        if (dgt <= 9u) {
+            seen = true;
+            if (part == 2) {
+                if (e < 10000) {
+                    e = e * 10 + (int)dgt;
+                }
+            } else if (digits < 19) {
+                mant = mant * 10u + dgt;
                 digits += mant != 0;
-                exp10--;
+                exp10 -= part;
+            } else {
+                exp10 += 1 - part;
             }
+            continue;
         }
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        bool eneg = false;
-        int e = 0;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-')) {
-            eneg = s[i] == '-';
-            i++;
+        if (!seen || !frac) {
+            return bad;
         }
-        if (i >= n || s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-            if (e < 10000) {
-                e = e * 10 + (s[i] - '0');
+        if (c == '.' && part == 0) {
+            part = 1;
+        } else if ((c | 0x20u) == 'e' && part < 2) {
+            part = 2;
+            if (i + 1 < n && (s[i + 1] == '+' || s[i + 1] == '-')) {
+                eneg = s[++i] == '-';
             }
-        }
-        exp10 += eneg ? -e : e;
-        whole_ok = false; /* the integer part alone no longer says it */
-    }
-    if (i != n) {
-        return false;
-    }
-    if (allow_fraction) {
-        /* Powers of ten up to 1e22 are exact doubles: with a mantissa
-         * below 2^53 one multiplication or division rounds correctly
-         * (Clinger's fast path). Beyond it, repeated scaling is close. */
-        static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
-                                       1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-                                       1e18, 1e19, 1e20, 1e21, 1e22};
-        double v = (double)mant;
-        if (mant < ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
-            v = exp10 >= 0 ? v * pow10[exp10] : v / pow10[-exp10];
         } else {
-            for (; exp10 > 0; exp10--) {
-                v *= 10.0;
-            }
-            for (; exp10 < 0; exp10++) {
-                v /= 10.0;
+            return bad;
+        }
+        seen = false;
+    }
+    if (!seen) {
+        return bad;
+    }
+    exp10 += eneg ? -e : e;
+    if (!frac) {
+        /* more than 19 significant digits is out of range anyway */
+        if (exp10 != 0 || mant > (uint64_t)INT64_MAX + neg) {
+            return bad;
+        }
+        iv = neg ? (int64_t)(0 - mant) : (int64_t)mant;
+    } else {
+        /* Powers of ten up to 1e22 are exact doubles (10.0 multiplied up
+         * exactly): with a mantissa below 2^53 one multiplication or
+         * division rounds correctly (Clinger's fast path). Beyond it,
+         * repeated scaling is close. */
+        bool fast;
+        double p = 1.0;
+        e = exp10 < 0 ? -exp10 : exp10;
+        fast = mant < ((uint64_t)1 << 53) && e <= 22;
+        dv = (double)mant;
+        for (; e > 0; e--) {
+            if (fast) {
+                p *= 10.0;
+            } else if (exp10 > 0) {
+                dv *= 10.0;
+            } else {
+                dv /= 10.0;
             }
         }
-        *dp = neg ? -v : v;
-        return true;
+        dv = exp10 >= 0 ? dv * p : dv / p; /* p is 1 unless fast */
+        if (type == PE_T_TIME && !(dv < 9.2e18)) { /* dv >= 0 here */
+            return "is out of range";
+        }
+        dv = neg ? -dv : dv;
+        if (type == PE_T_TIME) { /* whole seconds, rounded down */
+            iv = (int64_t)dv;
+            if ((double)iv > dv) {
+                iv--;
+            }
+        }
     }
-    if (!whole_ok || whole > (uint64_t)INT64_MAX + (neg ? 1u : 0u)) {
-        return false;
+    if (field) {
+        const bool set = true; /* the first member of all three types */
+        memcpy(field, &set, sizeof set);
+        if (type == PE_T_DOUBLE) {
+            memcpy(field + offsetof(pe_opt_double_t, value), &dv, sizeof dv);
+        } else if (type == PE_T_TIME) {
+            memcpy(field + offsetof(pe_opt_time_t, seconds), &iv, sizeof iv);
+        } else {
+            memcpy(field + offsetof(pe_opt_int_t, value), &iv, sizeof iv);
+        }
     }
-    *ip = neg ? (int64_t)(0 - whole) : (int64_t)whole;
-    return true;
+    return NULL;
 }
 
-static int decode_object(decoder_t *d, const pe_shape_t *shape, int i,
-                         unsigned char *obj);
-
-pe_status_t pe_json_scalar_(decoder_t *d, const pe_member_t *m,
-                            const jsmntok_t *t, unsigned char *field);
+/* Decodes the base64 string text[0..len) into arena memory and field. */
+static const char *blob(decoder_t *d, const char *text, size_t len,
+                        unsigned char *field)
+{
+    pe_bytes_t v;
+    size_t max = len / 4u * 3u + 3u;
+    unsigned char *buf;
+    if (memchr(text, '\\', len)) {
+        return "must be a base64 string";
+    }
+    buf = (unsigned char *)take(d, max);
+    if (buf) {
+        if (pe_base64_decode(buf, max, &v.len, text, len) != 0) {
+            return "is not valid base64";
+        }
+        v.data = buf;
+        if (field) {
+            memcpy(field, &v, sizeof v);
+        }
+    }
+    return NULL;
+}
 
 /* Decodes the scalar (string, blob, bool, number) at token t into field
- * (NULL: only count the arena). Outside the recursion, and not static so
- * that the compiler keeps it out of decode_value's frame. */
-pe_status_t pe_json_scalar_(decoder_t *d, const pe_member_t *m,
-                            const jsmntok_t *t, unsigned char *field)
+ * (NULL: only count the arena); NULL or why not. */
+static const char *scalar(decoder_t *d, const pe_member_t *m,
+                          const jsmntok_t *t, unsigned char *field)
 {
-    unsigned depth = d->depth;
     const char *text = d->js + t->start;
     size_t len = (size_t)(t->end - t->start);
 
     switch (m->type) {
     case PE_T_STRING:
         if (t->type != JSMN_STRING) {
-            return fail(d, depth, "must be a string");
+            return "must be a string";
         }
         store_ptr(field, text);
-        return PE_OK;
-    case PE_T_BLOB: {
-        pe_bytes_t v;
-        size_t max = len / 4u * 3u + 3u;
-        unsigned char *buf;
-        if (t->type != JSMN_STRING || memchr(text, '\\', len)) {
-            return fail(d, depth, "must be a base64 string");
+        return NULL;
+    case PE_T_BLOB:
+        if (t->type != JSMN_STRING) {
+            return "must be a base64 string";
         }
-        buf = (unsigned char *)take(d, max);
-        if (buf) {
-            if (pe_base64_decode(buf, max, &v.len, text, len) != 0) {
-                return fail(d, depth, "is not valid base64");
-            }
-            v.data = buf;
-            if (field) {
-                memcpy(field, &v, sizeof v);
-            }
-        }
-        return PE_OK;
-    }
+        return blob(d, text, len, field);
     case PE_T_BOOL: {
         pe_bool_t v = is_literal(d, t, "true")    ? PE_TRUE
                       : is_literal(d, t, "false") ? PE_FALSE
                                                   : PE_UNSET;
         if (v == PE_UNSET) {
-            return fail(d, depth, "must be true or false");
+            return "must be true or false";
         }
         if (field) {
             memcpy(field, &v, sizeof v);
         }
-        return PE_OK;
+        return NULL;
     }
     case PE_T_INT:
     case PE_T_TIME:
-    case PE_T_DOUBLE: {
-        int64_t iv = 0;
-        double dv = 0.0;
-        bool frac = m->type != PE_T_INT;
-        if (t->type != JSMN_PRIMITIVE ||
-            !parse_number(text, len, frac, &iv, &dv)) {
-            return fail(d, depth, frac ? "must be a number" : "must be an integer");
-        }
-        if (m->type == PE_T_TIME) {
-            /* whole seconds, rounded down */
-            if (!(dv > -9.2e18 && dv < 9.2e18)) {
-                return fail(d, depth, "is out of range");
-            }
-            iv = (int64_t)dv;
-            if ((double)iv > dv) {
-                iv--;
-            }
-        }
-        if (field) {
-            if (m->type == PE_T_DOUBLE) {
-                pe_opt_double_t v = {true, dv};
-                memcpy(field, &v, sizeof v);
-            } else {
-                pe_opt_int_t v = {true, iv}; /* same layout as the time */
-                memcpy(field, &v, sizeof v);
-            }
-        }
-        return PE_OK;
-    }
+    case PE_T_DOUBLE:
+        return number(d->js, t, m->type, field);
     default:
-        return fail(d, depth, "has an unknown type");
+        return "has an unknown type";
     }
-}
-
-/* Decodes the value at token i into field (NULL: only count the arena);
- * returns the next token's index. Struct list items (inline_struct) are
- * stored in place, other structs are pointed to. Recursion: one
- * decode_value and one decode_object per nesting level, at most
- * PE_MODEL_MAX_DEPTH levels. */
-static int decode_value(decoder_t *d, const pe_member_t *m, int i,
-                        unsigned char *field, bool inline_struct)
-{
-    const jsmntok_t *t = &d->tok[i];
-
-    if (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY && t->size != 0) {
-        /* jsmn hangs a value on a string after ':' anywhere */
-        d->st = fail(d, d->depth, "is malformed");
-    } else if (m->type < PE_T_STRUCT) {
-        d->st = pe_json_scalar_(d, m, t, field);
-    } else if (d->depth >= PE_MODEL_MAX_DEPTH) {
-        /* the tables never nest deeper: this bounds the recursion */
-        d->st = fail(d, d->depth, "is nested too deeply");
-    } else if (m->type == PE_T_STRUCT) {
-        const pe_shape_t *sub = (const pe_shape_t *)m->ref;
-        unsigned char *obj = field;
-        if (t->type != JSMN_OBJECT) {
-            d->st = fail(d, d->depth, "must be an object");
-            return i + 1;
-        }
-        if (!inline_struct) {
-            obj = (unsigned char *)take(d, sub->size);
-            store_ptr(obj ? field : NULL, obj);
-        }
-        return decode_object(d, sub, i, obj);
-    } else if (m->type == PE_T_LIST) {
-        const pe_member_t *elem = (const pe_member_t *)m->ref;
-        size_t size = pe_item_size(elem);
-        size_t count = (size_t)t->size;
-        unsigned char *items;
-        unsigned depth = d->depth;
-        if (t->type != JSMN_ARRAY) {
-            d->st = fail(d, depth, "must be an array");
-            return i + 1;
-        }
-        /* an empty list is present: give it a non-NULL items pointer */
-        items = (unsigned char *)take(d, count ? count * size : 1u);
-        if (items && field) {
-            pe_list_t list = {items, count};
-            memcpy(field, &list, sizeof list);
-        }
-        i++;
-        for (size_t k = 0; k < count && d->st == PE_OK; k++) {
-            step(d, depth, NULL, (int32_t)k);
-            d->depth = depth + 1;
-            i = decode_value(d, elem, i, items ? items + k * size : NULL, true);
-        }
-        d->depth = depth;
-        return i;
-    } else {
-        d->st = fail(d, d->depth, "has an unknown type");
-    }
-    return i + 1;
 }
 
 static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
@@ -353,72 +281,129 @@ static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
     return NULL;
 }
 
-static int decode_object(decoder_t *d, const pe_shape_t *shape, int i,
-                         unsigned char *obj)
+/* Decodes the object at token 0 into out, iteratively: lv[top] is the
+ * innermost open object or array (level top; its members are at level
+ * top + 1). Struct list items are stored in place, other structs are
+ * pointed to. The tables never nest deeper than PE_MODEL_MAX_DEPTH, nor
+ * may the text. Stops at the first failure. */
+static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
+                        unsigned char *out)
 {
-    int pairs = d->tok[i].size;
-    unsigned depth = d->depth;
-    i++;
-    for (int k = 0; k < pairs && d->st == PE_OK; k++) {
-        const jsmntok_t *key = &d->tok[i];
+    level_t lv[PE_MODEL_MAX_DEPTH];
+    unsigned top = 0;
+    int i = 1;
+
+    lv[0].ref = shape;
+    lv[0].base = out;
+    lv[0].tok = d->tok;
+    lv[0].k = 0;
+    for (;;) {
+        level_t *l = &lv[top];
+        const jsmntok_t *t;
         const pe_member_t *m;
-        if (key->type != JSMN_STRING || key->size != 1) {
-            /* jsmn does not check that a key has one value: without this,
-             * {"A":{"B"}} would read a value token past the last one */
-            d->st = fail(d, depth, "has a key without exactly one value");
-            return i + 1;
-        }
-        m = find_member(shape, d->js + key->start,
-                        (size_t)(key->end - key->start));
-        i++;
-        if (!m || is_literal(d, &d->tok[i], "null")) {
-            i = skip(d->tok, i); /* unknown member or explicit null */
+        unsigned char *field = NULL;
+        const char *why;
+        if (l->k == l->tok->size) {
+            if (top == 0) {
+                return PE_OK;
+            }
+            top--;
             continue;
         }
-        step(d, depth, m->name, -1);
-        d->depth = depth + 1;
-        i = decode_value(d, m, i, obj ? obj + m->offset : NULL, false);
-        d->depth = depth;
+        if (l->tok->type == JSMN_OBJECT) {
+            const jsmntok_t *key = &d->tok[i++];
+            l->k++;
+            if (key->type != JSMN_STRING || key->size != 1) {
+                /* jsmn does not check that a key has one value: without
+                 * this, {"A":{"B"}} would read a value token past the
+                 * last one */
+                return fail(d, top, "has a key without exactly one value");
+            }
+            m = find_member((const pe_shape_t *)l->ref, d->js + key->start,
+                            (size_t)(key->end - key->start));
+            if (!m || is_literal(d, &d->tok[i], "null")) {
+                i = skip(d->tok, i); /* unknown member or explicit null */
+                continue;
+            }
+            step(d, top, m->name, -1);
+            if (l->base) {
+                field = l->base + m->offset;
+            }
+        } else {
+            m = (const pe_member_t *)l->ref;
+            step(d, top, NULL, (int32_t)l->k);
+            if (l->base) {
+                field = l->base + (size_t)l->k * pe_item_size(m);
+            }
+            l->k++;
+        }
+        t = &d->tok[i++];
+        if (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY && t->size != 0) {
+            /* jsmn hangs a value on a string after ':' anywhere */
+            why = "is malformed";
+        } else if (m->type < PE_T_STRUCT) {
+            why = scalar(d, m, t, field);
+            if (!why) {
+                continue;
+            }
+        } else if (top + 1 >= PE_MODEL_MAX_DEPTH) {
+            why = "is nested too deeply";
+        } else if (m->type == PE_T_STRUCT) {
+            const pe_shape_t *sub = (const pe_shape_t *)m->ref;
+            if (t->type != JSMN_OBJECT) {
+                return fail(d, top + 1, "must be an object");
+            }
+            if (l->tok->type == JSMN_OBJECT) { /* not a list item */
+                unsigned char *obj = (unsigned char *)take(d, sub->size);
+                store_ptr(obj ? field : NULL, obj);
+                field = obj;
+            }
+            l = &lv[++top];
+            l->ref = sub;
+            l->base = field;
+            l->tok = t;
+            l->k = 0;
+            continue;
+        } else if (m->type == PE_T_LIST) {
+            const pe_member_t *elem = (const pe_member_t *)m->ref;
+            size_t count = (size_t)t->size;
+            unsigned char *items;
+            if (t->type != JSMN_ARRAY) {
+                return fail(d, top + 1, "must be an array");
+            }
+            /* an empty list is present: give it a non-NULL items pointer */
+            items = (unsigned char *)take(
+                d, count ? count * pe_item_size(elem) : 1u);
+            if (items && field) {
+                pe_list_t list = {items, count};
+                memcpy(field, &list, sizeof list);
+            }
+            l = &lv[++top];
+            l->ref = elem;
+            l->base = items;
+            l->tok = t;
+            l->k = 0;
+            continue;
+        } else {
+            why = "has an unknown type";
+        }
+        return fail(d, top + 1, why);
     }
-    return i;
 }
 
-/* Writes the UTF-8 form of code point cp at out; returns its length. */
-static size_t put_utf8(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
+/* The four hex digits at s[0..4) into *v; false if one is not. */
 static bool hex4(const char *s, uint32_t *v)
 {
     *v = 0;
     for (int k = 0; k < 4; k++) {
-        char c = s[k];
-        unsigned h = (c >= '0' && c <= '9')   ? (unsigned)(c - '0')
-                     : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
-                     : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
-                                              : 16u;
-        if (h == 16u) {
-            return false;
+        unsigned c = (unsigned char)s[k];
+        unsigned h = c - '0';
+        if (h > 9u) {
+            h = (c | 0x20u) - 'a'; /* 'A'-'F' too */
+            if (h > 5u) {
+                return false;
+            }
+            h += 10u;
         }
         *v = (*v << 4) | h;
     }
@@ -429,9 +414,12 @@ static bool hex4(const char *s, uint32_t *v)
  * leaves room). False for \u0000, a lone surrogate or a bad escape. */
 static bool unescape(char *s, size_t len)
 {
+    static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
     size_t r = 0, w = 0;
     while (r < len) {
         char c = s[r++];
+        uint32_t cp, lo;
+        size_t n;
         if (c != '\\') {
             s[w++] = c;
             continue;
@@ -440,36 +428,44 @@ static bool unescape(char *s, size_t len)
             return false;
         }
         c = s[r++];
-        switch (c) {
-        case 'b': s[w++] = '\b'; break;
-        case 'f': s[w++] = '\f'; break;
-        case 'n': s[w++] = '\n'; break;
-        case 'r': s[w++] = '\r'; break;
-        case 't': s[w++] = '\t'; break;
-        case '"': case '\\': case '/': s[w++] = c; break;
-        case 'u': {
-            uint32_t cp, lo;
-            if (r + 4 > len || !hex4(s + r, &cp)) {
+        if (c != 'u') {
+            const char *e = esc;
+            while (*e && *e != c) {
+                e += 2;
+            }
+            if (!*e) {
                 return false;
             }
-            r += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (r + 6 > len || s[r] != '\\' || s[r + 1] != 'u' ||
-                    !hex4(s + r + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
-                    return false;
-                }
-                r += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
-                return false;
-            }
-            /* UTF-8 is never longer than the escape it replaces */
-            w += put_utf8(s + w, cp);
-            break;
+            s[w++] = e[1];
+            continue;
         }
-        default:
+        if (r + 4 > len || !hex4(s + r, &cp)) {
             return false;
         }
+        r += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (r + 6 > len || s[r] != '\\' || s[r + 1] != 'u' ||
+                !hex4(s + r + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
+                return false;
+            }
+            r += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
+            return false;
+        }
+        /* UTF-8, never longer than the escape it replaces: n bytes, the
+         * lead one marked with n high bits */
+        if (cp < 0x80) {
+            s[w++] = (char)cp;
+            continue;
+        }
+        n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        for (size_t k = n - 1; k > 0; k--) {
+            s[w + k] = (char)(0x80 | (cp & 0x3F));
+            cp >>= 6;
+        }
+        s[w] = (char)(((0xFF00u >> n) & 0xFFu) | cp);
+        w += n;
     }
     s[w] = '\0';
     return true;
@@ -534,16 +530,13 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     d.cap = arena_cap;
     d.used = tok_bytes;
     d.diag = diag;
-    d.st = PE_OK;
-    d.depth = 0;
     if (d.tok[0].type != JSMN_OBJECT || skip(d.tok, 0) != ntok ||
         !blank(json, 0, (size_t)d.tok[0].start) ||
         !blank(json, (size_t)d.tok[0].end, len)) {
         return PE_ERR_JSON; /* jsmn lets "," or ":" around the object by */
     }
     memset(out, 0, shape->size);
-    (void)decode_object(&d, shape, 0, (unsigned char *)out);
-    st = d.st;
+    st = walk(&d, shape, (unsigned char *)out);
     *arena_needed = lead + d.used;
     if (st != PE_OK) {
         return st;
