@@ -372,8 +372,13 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
                 return fail(d, top + 1, "must be an array");
             }
             /* an empty list is present: give it a non-NULL items pointer */
-            items = (unsigned char *)take(
-                d, count ? count * pe_item_size(elem) : 1u);
+            if (count > SIZE_MAX / pe_item_size(elem)) {
+                d->used = SIZE_MAX; /* no arena holds it */
+                items = NULL;
+            } else {
+                items = (unsigned char *)take(
+                    d, count ? count * pe_item_size(elem) : 1u);
+            }
             if (items && field) {
                 pe_list_t list = {items, count};
                 memcpy(field, &list, sizeof list);
