@@ -98,11 +98,12 @@ static pe_status_t check_int(builder_t *b, const pe_member_t *m, int64_t v,
     return PE_OK;
 }
 
-static pe_status_t write_object(builder_t *b, const pe_shape_t *shape,
-                                const unsigned char *obj, unsigned depth);
-
 pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
                              const unsigned char *field, unsigned depth);
+pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
+                           const unsigned char *obj);
+pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
+                             const unsigned char *in);
 
 /* Writes a string, blob, bool or integer member. Outside the recursion,
  * and not static so that the compiler keeps it out of write_value's
@@ -160,82 +161,115 @@ pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
     }
 }
 
-/* Writes one value of member m; `field` holds it as pe_model.h describes,
- * except for struct list elements, where `field` is the struct itself. */
-static pe_status_t write_value(builder_t *b, const pe_member_t *m,
-                               const unsigned char *field, bool inline_struct,
-                               unsigned depth)
+/* One open JSON container of the body: a structure's members or a list's
+ * items. */
+typedef struct {
+    const pe_member_t *m;      /* the structure's members, or the element */
+    const unsigned char *data; /* the structure, or the list's items */
+    size_t count;              /* members or items */
+    size_t next;               /* index of the next one */
+} level_t;
+
+/* Writes the body members of the input structure `obj` as a JSON object.
+ * Iterates with one level_t per open container instead of recursing, so
+ * the nesting costs 16 bytes of stack per level. */
+pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
+                           const unsigned char *obj)
 {
-    if (m->type >= PE_T_STRUCT && depth >= PE_MODEL_MAX_DEPTH) {
-        /* the tables never nest deeper: this bounds the recursion */
-        return diag_fail(b, depth, PE_ERR_UNSUPPORTED, "is nested too deeply");
-    }
-    switch (m->type) {
-    case PE_T_STRUCT:
-        return write_object(b, (const pe_shape_t *)m->ref,
-                            inline_struct ? field
-                                          : (const unsigned char *)load_ptr(field),
-                            depth);
-    case PE_T_LIST: {
-        pe_list_t list;
-        const pe_member_t *elem = (const pe_member_t *)m->ref;
-        size_t size = pe_item_size(elem);
-        memcpy(&list, field, sizeof list);
-        pe_jw_array_begin(&b->w);
-        for (size_t i = 0; i < list.count; i++) {
+    level_t stack[PE_MODEL_MAX_DEPTH];
+    level_t *top = stack; /* the innermost open container */
+    unsigned lists = 0;   /* bit d: stack[d] is a list */
+
+    top->m = shape->members;
+    top->data = obj;
+    top->count = shape->count;
+    top->next = 0;
+    pe_jw_object_begin(&b->w);
+    for (;;) {
+        /* stack[depth] holds values of nesting level depth + 1 */
+        unsigned depth = (unsigned)(top - stack);
+        const pe_member_t *m;
+        const unsigned char *field;
+        size_t i = top->next;
+
+        if (i == top->count) {
+            if (lists & (1u << depth)) {
+                pe_jw_array_end(&b->w);
+            } else {
+                pe_jw_object_end(&b->w);
+            }
+            if (top == stack) {
+                return PE_OK;
+            }
+            top--;
+            continue;
+        }
+        top->next = i + 1;
+        if (lists & (1u << depth)) {
+            m = top->m;
+            field = top->data + i * pe_item_size(m); /* structs inline */
             diag_step(b, depth, NULL, (int32_t)i);
-            pe_status_t st = write_value(b, elem,
-                             (const unsigned char *)list.items + i * size, true,
-                             depth + 1);
+        } else {
+            m = &top->m[i];
+            field = top->data + m->offset;
+            if (m->flags & (PE_M_URI | PE_M_QUERY)) {
+                continue;
+            }
+            diag_step(b, depth, m->name, -1);
+            if (m->type == PE_T_LIST) {
+                /* checked before presence: NULL items would make the list
+                 * look absent and silently drop `count` elements */
+                pe_list_t list;
+                memcpy(&list, field, sizeof list);
+                if (list.count > 0 && list.items == NULL) {
+                    return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
+                                     "has a count but no items");
+                }
+            }
+            if (!present(m, field)) {
+                if (m->flags & PE_M_REQUIRED) {
+                    return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
+                                     "is required");
+                }
+                continue;
+            }
+            pe_jw_key(&b->w, m->name, strlen(m->name));
+            if (m->type == PE_T_STRUCT) {
+                field = (const unsigned char *)load_ptr(field);
+            }
+        }
+        depth++; /* the value's level */
+        if (m->type >= PE_T_STRUCT && depth >= PE_MODEL_MAX_DEPTH) {
+            /* the tables never nest deeper: this bounds `stack` */
+            return diag_fail(b, depth, PE_ERR_UNSUPPORTED,
+                             "is nested too deeply");
+        }
+        if (m->type == PE_T_STRUCT) {
+            const pe_shape_t *s = (const pe_shape_t *)m->ref;
+            top++;
+            top->m = s->members;
+            top->data = field;
+            top->count = s->count;
+            lists &= ~(1u << depth);
+            pe_jw_object_begin(&b->w);
+        } else if (m->type == PE_T_LIST) {
+            pe_list_t list;
+            memcpy(&list, field, sizeof list);
+            top++;
+            top->m = (const pe_member_t *)m->ref;
+            top->data = (const unsigned char *)list.items;
+            top->count = list.count;
+            lists |= 1u << depth;
+            pe_jw_array_begin(&b->w);
+        } else {
+            pe_status_t st = pe_build_scalar_(b, m, field, depth);
             if (st != PE_OK) {
                 return st;
             }
-        }
-        pe_jw_array_end(&b->w);
-        return PE_OK;
-    }
-    default:
-        return pe_build_scalar_(b, m, field, depth);
-    }
-}
-
-/* Writes the body members of a structure as a JSON object. */
-static pe_status_t write_object(builder_t *b, const pe_shape_t *shape,
-                                const unsigned char *obj, unsigned depth)
-{
-    pe_jw_object_begin(&b->w);
-    for (uint16_t i = 0; i < shape->count; i++) {
-        const pe_member_t *m = &shape->members[i];
-        const unsigned char *field = obj + m->offset;
-        if (m->flags & (PE_M_URI | PE_M_QUERY)) {
             continue;
         }
-        diag_step(b, depth, m->name, -1);
-        if (m->type == PE_T_LIST) {
-            /* checked before presence: NULL items would make the list
-             * look absent and silently drop `count` elements */
-            pe_list_t list;
-            memcpy(&list, field, sizeof list);
-            if (list.count > 0 && list.items == NULL) {
-                return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
-                                 "has a count but no items");
-            }
-        }
-        if (!present(m, field)) {
-            if (m->flags & PE_M_REQUIRED) {
-                return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
-                                 "is required");
-            }
-            continue;
-        }
-        pe_jw_key(&b->w, m->name, strlen(m->name));
-        pe_status_t st = write_value(b, m, field, false, depth + 1);
-        if (st != PE_OK) {
-            return st;
-        }
+        top->next = 0;
     }
-    pe_jw_object_end(&b->w);
-    return PE_OK;
 }
 
 static const pe_member_t *find_member(const pe_shape_t *shape, unsigned flag,
@@ -252,8 +286,8 @@ static const pe_member_t *find_member(const pe_shape_t *shape, unsigned flag,
 }
 
 /* Path with its labels filled in and percent-encoded, then the query. */
-static pe_status_t write_target(builder_t *b, const pe_operation_t *op,
-                                const unsigned char *in)
+pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
+                             const unsigned char *in)
 {
     const char *p = op->path;
     while (*p) {
@@ -348,7 +382,7 @@ pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
     pe_jw_init(&b.w, buf, cap);
     b.diag = diag;
 
-    st = write_target(&b, op, (const unsigned char *)input);
+    st = pe_build_target_(&b, op, (const unsigned char *)input);
     if (st != PE_OK) {
         return st;
     }
@@ -356,7 +390,7 @@ pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
     pe_jw_put(&b.w, "", 1); /* NUL after the target */
     if (has_body(op->input)) {
         body_off = b.w.len;
-        st = write_object(&b, op->input, (const unsigned char *)input, 0);
+        st = pe_build_body_(&b, op->input, (const unsigned char *)input);
         if (st != PE_OK) {
             return st;
         }
