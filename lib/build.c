@@ -5,12 +5,26 @@
 #include "pe_internal.h"
 #include "pe_ops.h" /* PE_MODEL_MAX_DEPTH */
 
+#include <stddef.h>
 #include <string.h>
+
+#if PE_MODEL_MAX_DEPTH > 16
+#error "pe_build_body_ keeps one bit per nesting level in an unsigned"
+#endif
 
 typedef struct {
     pe_json_writer_t w;
     pe_diag_t *diag;
 } builder_t;
+
+/* Not static, so that the compiler keeps them out of their callers'
+ * frames: pe_build's frame then holds only what the deepest path needs. */
+pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
+                             const unsigned char *field, unsigned depth);
+pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
+                           const unsigned char *obj);
+pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
+                             const unsigned char *in);
 
 /* Records the member at nesting level `depth` (for diagnostics). */
 static void diag_step(builder_t *b, unsigned depth, const char *name,
@@ -64,101 +78,103 @@ static bool present(const pe_member_t *m, const unsigned char *field)
     }
 }
 
-static bool in_enum(const char *const *values, const char *s)
+/* The value of a pe_opt_int_t or pe_opt_time_t (they share their layout). */
+static int64_t load_int(const unsigned char *field)
 {
-    for (; *values; values++) {
-        if (strcmp(*values, s) == 0) {
-            return true;
-        }
-    }
-    return false;
+    int64_t v;
+    memcpy(&v, field + offsetof(pe_opt_int_t, value), sizeof v);
+    return v;
 }
 
-/* Checks a string member: valid UTF-8 and, for enums, a known value. */
-static pe_status_t check_string(builder_t *b, const pe_member_t *m,
-                                const char *s, unsigned depth)
+/* Checks a string, blob, bool or integer value: a string is not NULL,
+ * valid UTF-8 and, for an enum, one of the allowed values; a bool is
+ * PE_TRUE or PE_FALSE; an integer is in its range. */
+static pe_status_t check_scalar(builder_t *b, const pe_member_t *m,
+                                const unsigned char *field, unsigned depth)
 {
-    if (!pe_utf8_valid(s, strlen(s))) {
-        return diag_fail(b, depth, PE_ERR_INVALID_UTF8, "is not valid UTF-8");
-    }
-    if (m->ref && !in_enum((const char *const *)m->ref, s)) {
-        return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT,
-                         "is not one of the allowed values");
-    }
-    return PE_OK;
-}
-
-static pe_status_t check_int(builder_t *b, const pe_member_t *m, int64_t v,
-                             unsigned depth)
-{
-    const pe_range_t *r = (const pe_range_t *)m->ref;
-    if (r && (v < r->min || v > r->max)) {
-        return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT, "is out of range");
-    }
-    return PE_OK;
-}
-
-pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
-                             const unsigned char *field, unsigned depth);
-pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
-                           const unsigned char *obj);
-pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
-                             const unsigned char *in);
-
-/* Writes a string, blob, bool or integer member. Outside the recursion,
- * and not static so that the compiler keeps it out of write_value's
- * frame. */
-pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
-                             const unsigned char *field, unsigned depth)
-{
-    pe_status_t st;
+    const char *why;
     switch (m->type) {
     case PE_T_STRING: {
         const char *s = (const char *)load_ptr(field);
+        const char *const *allowed = (const char *const *)m->ref;
         if (!s) {
-            return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT, "is NULL");
+            why = "is NULL";
+            break;
         }
-        st = check_string(b, m, s, depth);
-        if (st != PE_OK) {
-            return st;
+        if (!pe_utf8_valid(s, strlen(s))) {
+            return diag_fail(b, depth, PE_ERR_INVALID_UTF8,
+                             "is not valid UTF-8");
         }
-        pe_jw_string(&b->w, s, strlen(s));
-        return PE_OK;
+        if (!allowed) {
+            return PE_OK;
+        }
+        for (; *allowed; allowed++) {
+            if (strcmp(*allowed, s) == 0) {
+                return PE_OK;
+            }
+        }
+        why = "is not one of the allowed values";
+        break;
     }
-    case PE_T_BLOB: {
-        pe_bytes_t v;
-        memcpy(&v, field, sizeof v);
-        pe_jw_base64(&b->w, v.data, v.len);
+    case PE_T_BLOB:
+    case PE_T_TIME:
         return PE_OK;
-    }
     case PE_T_BOOL: {
         pe_bool_t v;
         memcpy(&v, field, sizeof v);
-        if (v != PE_TRUE && v != PE_FALSE) {
-            return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT,
-                             "is not PE_TRUE, PE_FALSE or PE_UNSET");
+        if (v == PE_TRUE || v == PE_FALSE) {
+            return PE_OK;
         }
-        pe_jw_bool(&b->w, v == PE_TRUE);
-        return PE_OK;
+        why = "is not PE_TRUE, PE_FALSE or PE_UNSET";
+        break;
     }
-    case PE_T_INT:
-    case PE_T_TIME: {
-        /* pe_opt_int_t and pe_opt_time_t share their layout */
-        pe_opt_int_t v;
-        memcpy(&v, field, sizeof v);
-        if (m->type == PE_T_INT) {
-            st = check_int(b, m, v.value, depth);
-            if (st != PE_OK) {
-                return st;
-            }
+    case PE_T_INT: {
+        const pe_range_t *r = (const pe_range_t *)m->ref;
+        int64_t v = load_int(field);
+        if (!r || (v >= r->min && v <= r->max)) {
+            return PE_OK;
         }
-        pe_jw_int(&b->w, v.value);
-        return PE_OK;
+        why = "is out of range";
+        break;
     }
     default:
         return diag_fail(b, depth, PE_ERR_UNSUPPORTED,
                          "has a type no request carries");
     }
+    return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT, why);
+}
+
+/* Writes a string, blob, bool or integer member as a JSON value. */
+pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
+                             const unsigned char *field, unsigned depth)
+{
+    pe_status_t st = check_scalar(b, m, field, depth);
+    if (st != PE_OK) {
+        return st;
+    }
+    switch (m->type) {
+    case PE_T_STRING: {
+        const char *s = (const char *)load_ptr(field);
+        pe_jw_string(&b->w, s, strlen(s));
+        break;
+    }
+    case PE_T_BLOB: {
+        pe_bytes_t v;
+        memcpy(&v, field, sizeof v);
+        pe_jw_base64(&b->w, v.data, v.len);
+        break;
+    }
+    case PE_T_BOOL: {
+        pe_bool_t v;
+        memcpy(&v, field, sizeof v);
+        pe_jw_bool(&b->w, v == PE_TRUE);
+        break;
+    }
+    default: /* PE_T_INT, PE_T_TIME */
+        pe_jw_int(&b->w, load_int(field));
+        break;
+    }
+    return PE_OK;
 }
 
 /* One open JSON container of the body: a structure's members or a list's
@@ -172,7 +188,7 @@ typedef struct {
 
 /* Writes the body members of the input structure `obj` as a JSON object.
  * Iterates with one level_t per open container instead of recursing, so
- * the nesting costs 16 bytes of stack per level. */
+ * that each nesting level costs 16 bytes of stack. */
 pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
                            const unsigned char *obj)
 {
@@ -186,14 +202,15 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
     top->next = 0;
     pe_jw_object_begin(&b->w);
     for (;;) {
-        /* stack[depth] holds values of nesting level depth + 1 */
+        /* stack[depth] holds the values of nesting level depth + 1 */
         unsigned depth = (unsigned)(top - stack);
+        bool in_list = (lists >> depth) & 1u;
         const pe_member_t *m;
         const unsigned char *field;
         size_t i = top->next;
 
         if (i == top->count) {
-            if (lists & (1u << depth)) {
+            if (in_list) {
                 pe_jw_array_end(&b->w);
             } else {
                 pe_jw_object_end(&b->w);
@@ -205,7 +222,7 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
             continue;
         }
         top->next = i + 1;
-        if (lists & (1u << depth)) {
+        if (in_list) {
             m = top->m;
             field = top->data + i * pe_item_size(m); /* structs inline */
             diag_step(b, depth, NULL, (int32_t)i);
@@ -272,13 +289,14 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
     }
 }
 
-static const pe_member_t *find_member(const pe_shape_t *shape, unsigned flag,
-                                      const char *name, size_t len)
+/* The URI member that label name[0..len) of the path template names. */
+static const pe_member_t *find_label(const pe_shape_t *shape,
+                                     const char *name, size_t len)
 {
     for (uint16_t i = 0; i < shape->count; i++) {
         const pe_member_t *m = &shape->members[i];
-        if ((m->flags & flag) && strlen(m->name) == len &&
-            memcmp(m->name, name, len) == 0) {
+        if ((m->flags & PE_M_URI) && strncmp(m->name, name, len) == 0 &&
+            m->name[len] == '\0') {
             return m;
         }
     }
@@ -290,16 +308,14 @@ pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
                              const unsigned char *in)
 {
     const char *p = op->path;
-    while (*p) {
-        const char *open = strchr(p, '{');
-        if (!open) {
-            pe_jw_put(&b->w, p, strlen(p));
-            break;
-        }
+    const char *open;
+    char sep = '?';
+    pe_status_t st;
+
+    while ((open = strchr(p, '{')) != NULL) {
         const char *close = strchr(open, '}');
         const pe_member_t *m =
-            close ? find_member(op->input, PE_M_URI, open + 1,
-                                (size_t)(close - open - 1))
+            close ? find_label(op->input, open + 1, (size_t)(close - open - 1))
                   : NULL;
         if (!m) {
             return PE_ERR_UNSUPPORTED; /* the table's template is broken */
@@ -310,19 +326,20 @@ pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
         if (!v) {
             return diag_fail(b, 1, PE_ERR_INVALID_ARGUMENT, "is required");
         }
-        if (v[0] == '\0' || strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
+        size_t len = strlen(v);
+        if (len <= 2 && strspn(v, ".") == len) { /* "", "." or ".." */
             return diag_fail(b, 1, PE_ERR_INVALID_ARGUMENT,
                              "cannot name a resource in a URI path");
         }
-        pe_status_t st = check_string(b, m, v, 1);
+        st = check_scalar(b, m, in + m->offset, 1);
         if (st != PE_OK) {
             return st;
         }
-        pe_jw_uri(&b->w, v, strlen(v));
+        pe_jw_uri(&b->w, v, len);
         p = close + 1;
     }
+    pe_jw_put(&b->w, p, strlen(p));
 
-    char sep = '?';
     for (uint16_t i = 0; i < op->input->count; i++) {
         const pe_member_t *m = &op->input->members[i];
         const unsigned char *field = in + m->offset;
@@ -330,25 +347,19 @@ pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
             continue;
         }
         diag_step(b, 0, m->name, -1);
+        st = check_scalar(b, m, field, 1);
+        if (st != PE_OK) {
+            return st;
+        }
         pe_jw_put(&b->w, &sep, 1);
         sep = '&';
         pe_jw_uri(&b->w, m->name, strlen(m->name));
         pe_jw_put(&b->w, "=", 1);
         if (m->type == PE_T_INT) {
-            pe_opt_int_t v;
             char num[20];
-            memcpy(&v, field, sizeof v);
-            pe_status_t st = check_int(b, m, v.value, 1);
-            if (st != PE_OK) {
-                return st;
-            }
-            pe_jw_put(&b->w, num, pe_fmt_i64(num, v.value));
+            pe_jw_put(&b->w, num, pe_fmt_i64(num, load_int(field)));
         } else {
             const char *v = (const char *)load_ptr(field);
-            pe_status_t st = check_string(b, m, v, 1);
-            if (st != PE_OK) {
-                return st;
-            }
             pe_jw_uri(&b->w, v, strlen(v));
         }
     }
