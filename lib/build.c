@@ -11,6 +11,9 @@
 #if PE_MODEL_MAX_DEPTH > 16
 #error "pe_build_body_ keeps one bit per nesting level in an unsigned"
 #endif
+#if PE_MODEL_MAX_DEPTH > PE_DIAG_MAX_DEPTH
+#error "a member path in pe_diag_t must hold PE_MODEL_MAX_DEPTH steps"
+#endif
 
 typedef struct {
     pe_json_writer_t w;
@@ -26,11 +29,12 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
 pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
                              const unsigned char *in);
 
-/* Records the member at nesting level `depth` (for diagnostics). */
+/* Records the member at nesting level `depth` (for diagnostics); levels
+ * stay below PE_MODEL_MAX_DEPTH, failures at or below it. */
 static void diag_step(builder_t *b, unsigned depth, const char *name,
                       int32_t index)
 {
-    if (b->diag && depth < PE_DIAG_MAX_DEPTH) {
+    if (b->diag) {
         b->diag->member[depth] = name;
         b->diag->index[depth] = index;
     }
@@ -40,8 +44,7 @@ static pe_status_t diag_fail(builder_t *b, unsigned depth, pe_status_t st,
                              const char *reason)
 {
     if (b->diag) {
-        b->diag->depth =
-            (uint8_t)(depth < PE_DIAG_MAX_DEPTH ? depth : PE_DIAG_MAX_DEPTH);
+        b->diag->depth = (uint8_t)depth;
         b->diag->reason = reason;
     }
     return st;
@@ -233,17 +236,18 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
                 continue;
             }
             diag_step(b, depth, m->name, -1);
-            if (m->type == PE_T_LIST) {
-                /* checked before presence: NULL items would make the list
-                 * look absent and silently drop `count` elements */
-                pe_list_t list;
-                memcpy(&list, field, sizeof list);
-                if (list.count > 0 && list.items == NULL) {
-                    return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
-                                     "has a count but no items");
-                }
-            }
             if (!present(m, field)) {
+                if (m->type == PE_T_LIST) {
+                    /* NULL items with a count must not silently drop
+                     * `count` elements */
+                    pe_list_t list;
+                    memcpy(&list, field, sizeof list);
+                    if (list.count > 0) {
+                        return diag_fail(b, depth + 1,
+                                         PE_ERR_INVALID_ARGUMENT,
+                                         "has a count but no items");
+                    }
+                }
                 if (m->flags & PE_M_REQUIRED) {
                     return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
                                      "is required");
@@ -293,8 +297,8 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
 static const pe_member_t *find_label(const pe_shape_t *shape,
                                      const char *name, size_t len)
 {
-    for (uint16_t i = 0; i < shape->count; i++) {
-        const pe_member_t *m = &shape->members[i];
+    const pe_member_t *end = shape->members + shape->count;
+    for (const pe_member_t *m = shape->members; m < end; m++) {
         if ((m->flags & PE_M_URI) && strncmp(m->name, name, len) == 0 &&
             m->name[len] == '\0') {
             return m;
@@ -340,8 +344,8 @@ pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
     }
     pe_jw_put(&b->w, p, strlen(p));
 
-    for (uint16_t i = 0; i < op->input->count; i++) {
-        const pe_member_t *m = &op->input->members[i];
+    const pe_member_t *end = op->input->members + op->input->count;
+    for (const pe_member_t *m = op->input->members; m < end; m++) {
         const unsigned char *field = in + m->offset;
         if (!(m->flags & PE_M_QUERY) || !present(m, field)) {
             continue;
@@ -368,8 +372,9 @@ pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
 
 static bool has_body(const pe_shape_t *shape)
 {
-    for (uint16_t i = 0; i < shape->count; i++) {
-        if (!(shape->members[i].flags & (PE_M_URI | PE_M_QUERY))) {
+    const pe_member_t *end = shape->members + shape->count;
+    for (const pe_member_t *m = shape->members; m < end; m++) {
+        if (!(m->flags & (PE_M_URI | PE_M_QUERY))) {
             return true;
         }
     }

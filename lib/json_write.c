@@ -267,20 +267,20 @@ void pe_jw_string(pe_json_writer_t *w, const char *s, size_t len)
 
 size_t pe_fmt_i64(char out[20], int64_t v)
 {
-    char tmp[20];
-    size_t n = 0, len = 0;
+    /* digits from the end of out, then moved to its start */
+    char *p = out + 20;
+    size_t len;
     /* work on the magnitude as unsigned so INT64_MIN is fine */
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     do {
-        tmp[n++] = (char)('0' + (u % 10u));
+        *--p = (char)('0' + (u % 10u));
         u /= 10u;
     } while (u != 0);
     if (v < 0) {
-        out[len++] = '-';
+        *--p = '-';
     }
-    while (n > 0) {
-        out[len++] = tmp[--n];
-    }
+    len = (size_t)(out + 20 - p);
+    memmove(out, p, len);
     return len;
 }
 
