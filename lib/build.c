@@ -57,6 +57,14 @@ static const void *load_ptr(const unsigned char *field)
     return p;
 }
 
+/* The count of the pe_list_t at field (its items are load_ptr(field)). */
+static size_t list_count(const unsigned char *field)
+{
+    size_t n;
+    memcpy(&n, field + offsetof(pe_list_t, count), sizeof n);
+    return n;
+}
+
 /* Whether an optional member is present in its struct. */
 static bool present(const pe_member_t *m, const unsigned char *field)
 {
@@ -237,16 +245,10 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
             }
             diag_step(b, depth, m->name, -1);
             if (!present(m, field)) {
-                if (m->type == PE_T_LIST) {
-                    /* NULL items with a count must not silently drop
-                     * `count` elements */
-                    pe_list_t list;
-                    memcpy(&list, field, sizeof list);
-                    if (list.count > 0) {
-                        return diag_fail(b, depth + 1,
-                                         PE_ERR_INVALID_ARGUMENT,
-                                         "has a count but no items");
-                    }
+                if (m->type == PE_T_LIST && list_count(field) > 0) {
+                    /* NULL items must not silently drop `count` elements */
+                    return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
+                                     "has a count but no items");
                 }
                 if (m->flags & PE_M_REQUIRED) {
                     return diag_fail(b, depth + 1, PE_ERR_INVALID_ARGUMENT,
@@ -274,12 +276,10 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
             lists &= ~(1u << depth);
             pe_jw_object_begin(&b->w);
         } else if (m->type == PE_T_LIST) {
-            pe_list_t list;
-            memcpy(&list, field, sizeof list);
             top++;
             top->m = (const pe_member_t *)m->ref;
-            top->data = (const unsigned char *)list.items;
-            top->count = list.count;
+            top->data = (const unsigned char *)load_ptr(field); /* items */
+            top->count = list_count(field);
             lists |= 1u << depth;
             pe_jw_array_begin(&b->w);
         } else {

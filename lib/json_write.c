@@ -112,24 +112,19 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
     unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
     if (c < 0x80) {
         return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) {
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            hi = 0x9F;
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) {
-            lo = 0x90;
-        } else if (c == 0xF4) {
-            hi = 0x8F;
-        }
-    } else {
+    }
+    if (c < 0xC2 || c > 0xF4) {
         return 0;
+    }
+    n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (c == 0xE0) {
+        lo = 0xA0; /* no overlong 3-byte forms */
+    } else if (c == 0xED) {
+        hi = 0x9F; /* no surrogates */
+    } else if (c == 0xF0) {
+        lo = 0x90; /* no overlong 4-byte forms */
+    } else if (c == 0xF4) {
+        hi = 0x8F; /* nothing above U+10FFFF */
     }
     if (len < n || s[1] < lo || s[1] > hi) {
         return 0;
