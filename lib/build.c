@@ -297,8 +297,8 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
 static const pe_member_t *find_label(const pe_shape_t *shape,
                                      const char *name, size_t len)
 {
-    const pe_member_t *end = shape->members + shape->count;
-    for (const pe_member_t *m = shape->members; m < end; m++) {
+    for (size_t i = 0; i < shape->count; i++) {
+        const pe_member_t *m = &shape->members[i];
         if ((m->flags & PE_M_URI) && strncmp(m->name, name, len) == 0 &&
             m->name[len] == '\0') {
             return m;
@@ -344,8 +344,8 @@ pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
     }
     pe_jw_put(&b->w, p, strlen(p));
 
-    const pe_member_t *end = op->input->members + op->input->count;
-    for (const pe_member_t *m = op->input->members; m < end; m++) {
+    for (size_t i = 0; i < op->input->count; i++) {
+        const pe_member_t *m = &op->input->members[i];
         const unsigned char *field = in + m->offset;
         if (!(m->flags & PE_M_QUERY) || !present(m, field)) {
             continue;
@@ -372,8 +372,8 @@ pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
 
 static bool has_body(const pe_shape_t *shape)
 {
-    const pe_member_t *end = shape->members + shape->count;
-    for (const pe_member_t *m = shape->members; m < end; m++) {
+    const pe_member_t *m = shape->members; /* NULL when there are none */
+    for (uint16_t n = shape->count; n > 0; n--, m++) {
         if (!(m->flags & (PE_M_URI | PE_M_QUERY))) {
             return true;
         }

@@ -262,21 +262,18 @@ void pe_jw_string(pe_json_writer_t *w, const char *s, size_t len)
 
 size_t pe_fmt_i64(char out[20], int64_t v)
 {
-    /* digits from the end of out, then moved to its start */
-    char *p = out + 20;
-    size_t len;
+    size_t n = 20; /* digits go to out[n..20), then to the start */
     /* work on the magnitude as unsigned so INT64_MIN is fine */
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     do {
-        *--p = (char)('0' + (u % 10u));
+        out[--n] = (char)('0' + (u % 10u));
         u /= 10u;
     } while (u != 0);
     if (v < 0) {
-        *--p = '-';
+        out[--n] = '-';
     }
-    len = (size_t)(out + 20 - p);
-    memmove(out, p, len);
-    return len;
+    memmove(out, out + n, 20 - n);
+    return 20 - n;
 }
 
 void pe_jw_int(pe_json_writer_t *w, int64_t v)
