@@ -57,12 +57,18 @@ static const void *load_ptr(const unsigned char *field)
     return p;
 }
 
-/* The count of the pe_list_t at field (its items are load_ptr(field)). */
-static size_t list_count(const unsigned char *field)
+/* The size_t at p: a pe_list_t's count or a pe_bytes_t's len (their
+ * pointers, at offset 0, are load_ptr(field)). */
+static size_t load_size(const unsigned char *p)
 {
     size_t n;
-    memcpy(&n, field + offsetof(pe_list_t, count), sizeof n);
+    memcpy(&n, p, sizeof n);
     return n;
+}
+
+static size_t list_count(const unsigned char *field)
+{
+    return load_size(field + offsetof(pe_list_t, count));
 }
 
 /* Whether an optional member is present in its struct. */
@@ -169,12 +175,10 @@ pe_status_t pe_build_scalar_(builder_t *b, const pe_member_t *m,
         pe_jw_string(&b->w, s, strlen(s));
         break;
     }
-    case PE_T_BLOB: {
-        pe_bytes_t v;
-        memcpy(&v, field, sizeof v);
-        pe_jw_base64(&b->w, v.data, v.len);
+    case PE_T_BLOB:
+        pe_jw_base64(&b->w, (const uint8_t *)load_ptr(field),
+                     load_size(field + offsetof(pe_bytes_t, len)));
         break;
-    }
     case PE_T_BOOL: {
         pe_bool_t v;
         memcpy(&v, field, sizeof v);
