@@ -57,8 +57,8 @@ static const void *load_ptr(const unsigned char *field)
     return p;
 }
 
-/* The size_t at p: a pe_list_t's count or a pe_bytes_t's len (their
- * pointers, at offset 0, are load_ptr(field)). */
+/* The size_t at p: a pe_list_t's count or a pe_bytes_t's len (their data
+ * pointers come first: load_ptr(field)). */
 static size_t load_size(const unsigned char *p)
 {
     size_t n;
