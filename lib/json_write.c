@@ -112,24 +112,19 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
     unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
     if (c < 0x80) {
         return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) {
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            hi = 0x9F;
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) {
-            lo = 0x90;
-        } else if (c == 0xF4) {
-            hi = 0x8F;
-        }
-    } else {
+    }
+    if (c < 0xC2 || c > 0xF4) {
         return 0;
+    }
+    n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (c == 0xE0) {
+        lo = 0xA0; /* no overlong 3-byte forms */
+    } else if (c == 0xED) {
+        hi = 0x9F; /* no surrogates */
+    } else if (c == 0xF0) {
+        lo = 0x90; /* no overlong 4-byte forms */
+    } else if (c == 0xF4) {
+        hi = 0x8F; /* nothing above U+10FFFF */
     }
     if (len < n || s[1] < lo || s[1] > hi) {
         return 0;
@@ -267,21 +262,18 @@ void pe_jw_string(pe_json_writer_t *w, const char *s, size_t len)
 
 size_t pe_fmt_i64(char out[20], int64_t v)
 {
-    char tmp[20];
-    size_t n = 0, len = 0;
+    size_t n = 20; /* digits go to out[n..20), then to the start */
     /* work on the magnitude as unsigned so INT64_MIN is fine */
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     do {
-        tmp[n++] = (char)('0' + (u % 10u));
+        out[--n] = (char)('0' + (u % 10u));
         u /= 10u;
     } while (u != 0);
     if (v < 0) {
-        out[len++] = '-';
+        out[--n] = '-';
     }
-    while (n > 0) {
-        out[len++] = tmp[--n];
-    }
-    return len;
+    memmove(out, out + n, 20 - n);
+    return 20 - n;
 }
 
 void pe_jw_int(pe_json_writer_t *w, int64_t v)
