@@ -251,7 +251,7 @@ pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
     if (tls12_only) {
         mbedtls_ssl_conf_max_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
     }
-#if defined(MBEDTLS_SSL_SESSION_TICKETS) && \
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_SESSION_TICKETS) && \
     defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED)
     /* 3.6.1 on: a TLS 1.3 client drops the server's tickets unless asked
      * to report them (ssl_read keeps them for resumption) */
