@@ -157,8 +157,11 @@ def section_sizes(cross, obj):
 
 
 def map_share(path, marker):
-    """.text*/.rodata* input sections kept from files whose path has marker."""
-    text = rodata = 0
+    """.text*/.rodata* input sections kept from files whose path has marker.
+    A section of merged strings can be listed with the size of the whole
+    merged block while the next section starts at the same address: every
+    section counts up to the next one's address at most."""
+    recs = []  # (name, address, size, file) in map order
     in_map = False
     pending = None
     one_line = re.compile(r"^ (\.\S+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S+)\s*$")
@@ -169,25 +172,32 @@ def map_share(path, marker):
             if not in_map:
                 in_map = line.startswith("Linker script and memory map")
                 continue
-            rec = None
             m = one_line.match(line)
             if m:
-                rec = (m.group(1), int(m.group(3), 16), m.group(4))
+                recs.append((m.group(1), int(m.group(2), 16), int(m.group(3), 16), m.group(4)))
                 pending = None
-            else:
-                m = name_only.match(line)
-                if m:
-                    pending = m.group(1)
-                    continue
-                m = cont.match(line)
-                if m and pending:
-                    rec = (pending, int(m.group(2), 16), m.group(3))
-                pending = None
-            if rec and marker in rec[2]:
-                if rec[0].startswith(".text"):
-                    text += rec[1]
-                elif rec[0].startswith(".rodata"):
-                    rodata += rec[1]
+                continue
+            m = name_only.match(line)
+            if m:
+                pending = m.group(1)
+                continue
+            m = cont.match(line)
+            if m and pending:
+                recs.append((pending, int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
+            pending = None
+    text = rodata = 0
+    for i, (name, addr, size, obj) in enumerate(recs):
+        if marker not in obj or addr == 0:
+            continue
+        for later in recs[i + 1:]:
+            if later[1] != 0:
+                if later[1] >= addr:
+                    size = min(size, later[1] - addr)
+                break
+        if name.startswith(".text"):
+            text += size
+        elif name.startswith(".rodata"):
+            rodata += size
     return text, rodata
 
 
