@@ -269,6 +269,40 @@ static void pc_echo(const pc_t *t)
     }
 }
 
+/* 8 KiB out and back, read in sizes that mix small ones (a TLS record
+ * header is 5 bytes) with ones of several hundred bytes: every byte comes
+ * back once and in order, whatever a port buffers. */
+static void pc_echo_mixed_reads(const pc_t *t)
+{
+    static const size_t sizes[] = {5, 1, 265, 3, 700, 2, 64, 1500, 5, 4096};
+    size_t got = 0, i, k = 0;
+    uint32_t start;
+    for (i = 0; i < 8192; i++) {
+        pc_big_out[i] = pattern_byte(i);
+    }
+    memset(pc_big_in, 0, 8192);
+    if (!pc_open(t, "echo\n") || !pc_send_all(t, pc_big_out, 8192)) {
+        return;
+    }
+    start = pc_now(t);
+    while (got < 8192 && pc_since(t, start) < PC_DEADLINE_MS) {
+        size_t want = sizes[k++ % (sizeof sizes / sizeof sizes[0])];
+        int32_t r;
+        if (want > 8192 - got) {
+            want = 8192 - got;
+        }
+        r = t->port->recv(t->port->ctx, pc_big_in + got, want, PC_WAIT_MS);
+        pc_check_count("recv", r, want);
+        if (r <= 0) {
+            break;
+        }
+        got += (size_t)r;
+    }
+    CHECK(got == 8192 && memcmp(pc_big_in, pc_big_out, 8192) == 0,
+          "mixed-size reads: %lu of 8192 bytes came back in order",
+          (unsigned long)got);
+}
+
 /* 1 MiB out and back, sending and receiving in turn (neither side may
  * wait for the other with both buffers full). */
 static void pc_echo_big(const pc_t *t)
@@ -415,6 +449,7 @@ static const pc_group_t pc_groups[] = {
     {"connect times out on a full backlog", pc_connect_timeout},
     {"echo of a few bytes", pc_echo},
     {"echo of 1 MiB, short counts allowed", pc_echo_big},
+    {"echo of 8 KiB read in mixed sizes", pc_echo_mixed_reads},
     {"recv times out on a silent peer", pc_recv_timeout},
     {"recv of bytes in small pieces, then CLOSED", pc_drip},
     {"peer closes: recv CLOSED, send CLOSED or RESET", pc_peer_close},

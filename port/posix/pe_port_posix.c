@@ -220,12 +220,15 @@ static int32_t transfer_error(pe_posix_port_t *c, int err)
  * again until something moves or the timeout passes. A wakeup that finds
  * nothing after all (EAGAIN) goes back to waiting for the time left. With
  * timeout 0 the one attempt is all (one system call: the client's probe
- * of a kept-alive connection). The clock is read only when a wait begins.
+ * of a kept-alive connection). poll_first skips the first attempt (a reply
+ * asked for a moment ago is not there yet: one system call fewer). The
+ * clock is read only when a wait begins.
  */
 static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
-                        size_t len, uint32_t timeout_ms)
+                        size_t len, uint32_t timeout_ms, bool poll_first)
 {
     uint64_t deadline = 0; /* read from the clock once a wait begins */
+    bool attempt = !(poll_first && timeout_ms > 0);
     if (c->fd < 0 || len == 0) {
         return PE_PORT_IO; /* not connected; len 0 is never called */
     }
@@ -233,9 +236,14 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
         len = (size_t)INT32_MAX; /* the count must fit the int32_t result */
     }
     for (;;) {
-        ssize_t n = out ? send(c->fd, out, len, PE_SEND_FLAGS)
-                        : recv(c->fd, in, len, 0);
+        ssize_t n = -1;
         int w;
+        if (attempt) {
+            n = out ? send(c->fd, out, len, PE_SEND_FLAGS) : recv(c->fd, in, len, 0);
+        } else {
+            errno = EAGAIN; /* as if the attempt found nothing */
+        }
+        attempt = true;
         if (n > 0) {
             return (int32_t)n;
         }
@@ -268,13 +276,41 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
 static int32_t posix_send(void *ctx, const uint8_t *buf, size_t len,
                           uint32_t timeout_ms)
 {
-    return transfer((pe_posix_port_t *)ctx, buf, NULL, len, timeout_ms);
+    return transfer((pe_posix_port_t *)ctx, buf, NULL, len, timeout_ms, false);
 }
 
+/* Reads smaller than the read-ahead buffer fill it (one recv for what
+ * would be several: mbedTLS asks for a record's 5-byte header, then its
+ * body); larger ones go straight into the caller's buffer. */
 static int32_t posix_recv(void *ctx, uint8_t *buf, size_t len,
                           uint32_t timeout_ms)
 {
-    return transfer((pe_posix_port_t *)ctx, NULL, buf, len, timeout_ms);
+    pe_posix_port_t *c = (pe_posix_port_t *)ctx;
+    size_t n;
+    if (c->fd < 0 || len == 0) {
+        return PE_PORT_IO; /* not connected; len 0 is never called */
+    }
+    if (c->ahead_pos == c->ahead_len) {
+        int32_t got;
+        if (len >= sizeof c->ahead) {
+            return transfer(c, NULL, buf, len, timeout_ms, false);
+        }
+        /* the buffer is empty: whatever was there is consumed, so what
+         * comes next is probably on its way (a reply, a handshake flight) */
+        got = transfer(c, NULL, c->ahead, sizeof c->ahead, timeout_ms, true);
+        if (got <= 0) {
+            return got;
+        }
+        c->ahead_pos = 0;
+        c->ahead_len = (size_t)got;
+    }
+    n = c->ahead_len - c->ahead_pos;
+    if (n > len) {
+        n = len;
+    }
+    memcpy(buf, c->ahead + c->ahead_pos, n);
+    c->ahead_pos += n;
+    return (int32_t)n; /* n <= sizeof c->ahead */
 }
 
 static void posix_close(void *ctx)
@@ -285,6 +321,7 @@ static void posix_close(void *ctx)
          * Linux, and a retry could close one another thread just got. */
         (void)close(c->fd);
         c->fd = -1;
+        c->ahead_pos = c->ahead_len = 0;
     }
 }
 
@@ -348,6 +385,7 @@ static pe_status_t connect_one(pe_posix_port_t *c, const struct addrinfo *ai,
         return err == ETIMEDOUT ? PE_ERR_TIMEOUT : PE_ERR_CONNECT;
     }
     c->fd = fd;
+    c->ahead_pos = c->ahead_len = 0;
     return PE_OK;
 }
 
@@ -474,6 +512,7 @@ void pe_posix_port_init(pe_posix_port_t *ctx, pe_port_t *port)
     ctx->fd = -1;
     ctx->last_errno = 0;
     ctx->last_gai_error = 0;
+    ctx->ahead_pos = ctx->ahead_len = 0;
     port->connect = posix_connect;
     port->send = posix_send;
     port->recv = posix_recv;

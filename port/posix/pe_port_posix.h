@@ -10,7 +10,9 @@
  *
  * Sockets are non-blocking, close-on-exec and TCP_NODELAY; every wait is
  * a poll() bounded by the caller's timeout, and no call ever raises
- * SIGPIPE. Name resolution is getaddrinfo(), which blocks for as long as
+ * SIGPIPE. Small reads are served from a read-ahead buffer
+ * (PE_POSIX_READ_AHEAD bytes), so mbedTLS's record header and body come
+ * in one recv() rather than two. Name resolution is getaddrinfo(), which blocks for as long as
  * the system resolver takes: timeout_ms bounds the TCP connect only.
  * No heap is used by the port itself (getaddrinfo allocates internally).
  */
@@ -23,6 +25,10 @@
 extern "C" {
 #endif
 
+#ifndef PE_POSIX_READ_AHEAD
+#define PE_POSIX_READ_AHEAD 512
+#endif
+
 /** The context of the POSIX port. Fields are readable for diagnostics;
  *  only the port writes them. */
 typedef struct {
@@ -32,6 +38,10 @@ typedef struct {
     int last_errno;
     /** getaddrinfo() result of the last PE_ERR_DNS (see gai_strerror). */
     int last_gai_error;
+    /** Bytes received and not yet handed out: ahead[ahead_pos..ahead_len). */
+    uint8_t ahead[PE_POSIX_READ_AHEAD];
+    size_t ahead_pos;
+    size_t ahead_len;
 } pe_posix_port_t;
 
 /** Fills *port with the POSIX functions and *ctx with "no connection";
