@@ -20,7 +20,8 @@ BENCH_OUT := $(B)/bench
 BENCH_QUICK ?=
 BENCH_CROSS ?= arm-none-eabi-
 BENCH_VALGRIND ?= valgrind
-# Nesting levels the recursive builder and decoder are charged for.
+# Nesting levels a recursion would be charged for without PE_MODEL_MAX_DEPTH
+# (the builder and the decoder iterate; stack_usage.py reports any cycle).
 BENCH_RECURSION_DEPTH ?= 8
 
 # ------------------------------------------------------------------ host

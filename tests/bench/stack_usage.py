@@ -16,9 +16,9 @@ worst(f) = frame(f) + max over f's callees of worst(callee), where:
 - a set of mutually recursive functions (a strongly connected component of
   the call graph) counts depth x the sum of its frames (any cycle visits
   each of its functions once per nesting level), plus the worst exit;
-  depth is PE_MODEL_MAX_DEPTH when the headers define it (the builder and
-  the decoder refuse to nest deeper than the generated tables do), else
-  --depth;
+  depth is PE_MODEL_MAX_DEPTH when the headers define it (nothing in the
+  model nests deeper), else --depth. The builder and the decoder walk
+  iteratively today; the charge stays for any recursion that appears;
 - a "dynamic" frame (alloca/VLA) is flagged; "dynamic,bounded" is taken as
   the bound gcc gives.
 
@@ -59,10 +59,8 @@ def public_names(header_dir):
 
 
 def model_depth(header_dir):
-    """PE_MODEL_MAX_DEPTH from the generated header, or None: the builder
-    and the decoder refuse to nest deeper, so their recursion is bounded by
-    it (one write_object + write_value / decode_object + decode_value per
-    level)."""
+    """PE_MODEL_MAX_DEPTH from the generated header, or None: nothing in
+    the model nests deeper, so a recursion over the model is bounded by it."""
     path = os.path.join(header_dir, "pe_ops.h")
     if not os.path.exists(path):
         return None
