@@ -302,7 +302,8 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
         const jsmntok_t *t;
         const pe_member_t *m;
         unsigned char *field = NULL;
-        const char *why;
+        const void *ref = NULL; /* the struct or list entered, if any */
+        const char *why = NULL;
         if (l->k == l->tok->size) {
             if (top == 0) {
                 return PE_OK;
@@ -358,12 +359,7 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
                 store_ptr(obj ? field : NULL, obj);
                 field = obj;
             }
-            l = &lv[++top];
-            l->ref = sub;
-            l->base = field;
-            l->tok = t;
-            l->k = 0;
-            continue;
+            ref = sub;
         } else if (m->type == PE_T_LIST) {
             const pe_member_t *elem = (const pe_member_t *)m->ref;
             size_t count = (size_t)t->size;
@@ -383,16 +379,20 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
                 pe_list_t list = {items, count};
                 memcpy(field, &list, sizeof list);
             }
-            l = &lv[++top];
-            l->ref = elem;
-            l->base = items;
-            l->tok = t;
-            l->k = 0;
-            continue;
+            ref = elem;
+            field = items;
         } else {
             why = "has an unknown type";
         }
-        return fail(d, top + 1, why);
+        if (!ref) {
+            return fail(d, top + 1, why);
+        }
+        /* into the object or list: its members or items are next */
+        l = &lv[++top];
+        l->ref = ref;
+        l->base = field;
+        l->tok = t;
+        l->k = 0;
     }
 }
 

@@ -167,7 +167,7 @@ BENCH_FW := $(BENCH_FW_OUT)/tls12/fw_call.elf $(BENCH_FW_OUT)/tls13/fw_call.elf
 define BENCH_FW_VARIANT
 BENCH_FW_MBEDTLS_LIBS_$(1) := $$(addprefix $(BENCH_FW_OUT)/$(1)/mbedtls/,libmbedtls.a \
 	libmbedx509.a libmbedcrypto.a)
-BENCH_FW_CFLAGS_$(1) := $$(FW_WARNINGS) -Iinclude -Iport/cortexm -Itests/firmware $$(FW_CFLAGS) \
+BENCH_FW_CFLAGS_$(1) := $$(FW_WARNINGS) -Iinclude -Iport/cortexm -Itests -Itests/firmware $$(FW_CFLAGS) \
 	-UMBEDTLS_CONFIG_FILE -DMBEDTLS_CONFIG_FILE=\"$$(notdir $$(BENCH_FW_CONF_$(1)))\" \
 	-DPE_MBEDTLS_ARENA_STATS $$(FW_TEST_RNG_CFLAGS)
 

@@ -16,6 +16,7 @@
  * project's reference SendEmail body.
  */
 #include "support/guard.h"
+#include "support/ref_email.h"
 #include "pe_ops.h"
 #include "pe_test.h"
 
@@ -589,27 +590,9 @@ static void test_raw_with_nul_bytes(void)
     }
 }
 
-/* The text of the project's reference SendEmail (bench/README.md). */
-static const char bench_text[] =
-    "Hello from a microcontroller. This message was sent through the Amazon "
-    "Pinpoint Email API using a SigV4-signed HTTPS POST request. The body of "
-    "this test message is plain ASCII text without any characters that need "
-    "JSON escaping, so the payload bytes are identical in every "
-    "implementation that signs it. It has a fixed length so that the request "
-    "can be reproduced byte for byte by anyone who reruns the anchor "
-    "measurements. Thank you for reading this automated note. Have a very "
-    "nice day, dear friend!";
-
 static void test_typed_send_email(void)
 {
-    static const char *const to[] = {"recipient@example.com"};
-    pe_content_t subj = {"Anchor measurement test message", "UTF-8"};
-    pe_content_t text = {bench_text, "UTF-8"};
-    pe_body_t body = {&text, NULL};
-    pe_message_t msg = {&subj, &body};
-    pe_email_content_t content = {&msg, NULL, NULL};
-    pe_destination_t dest = {{to, 1}, {NULL, 0}, {NULL, 0}};
-    pe_send_email_input_t in = {0};
+    pe_send_email_input_t in;
     char buf[2048];
     size_t needed = 0, file_len = 0;
     pe_request_t req;
@@ -617,9 +600,7 @@ static void test_typed_send_email(void)
     pe_status_t st;
     char *file;
 
-    in.from_email_address = "sender@example.com";
-    in.destination = &dest;
-    in.content = &content;
+    pe_ref_email(&in);
 
     st = pe_build_send_email(&in, NULL, 0, &needed, NULL, &diag);
     CHECK_EQ_INT(st, PE_ERR_BUFFER_TOO_SMALL);

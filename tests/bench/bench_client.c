@@ -35,6 +35,7 @@
 
 #include "pe_client.h"
 #include "pe_port_posix.h"
+#include "support/ref_email.h"
 #include "support/sim.h"
 
 #include <valgrind/callgrind.h>
@@ -63,34 +64,7 @@ static union {
     char bytes[WORK_MAX];
 } work;
 
-/* The reference SendEmail as the library's input. */
-static const char *const to[] = {"recipient@example.com"};
-static const pe_content_t subject = {"Anchor measurement test message", "UTF-8"};
-static const pe_content_t text = {
-    "Hello from a microcontroller. This message was sent through the Amazon "
-    "Pinpoint Email API using a SigV4-signed HTTPS POST request. The body of "
-    "this test message is plain ASCII text without any characters that need "
-    "JSON escaping, so the payload bytes are identical in every "
-    "implementation that signs it. It has a fixed length so that the request "
-    "can be reproduced byte for byte by anyone who reruns the anchor "
-    "measurements. Thank you for reading this automated note. Have a very "
-    "nice day, dear friend!",
-    "UTF-8"};
-static const pe_body_t body = {&text, NULL};
-static const pe_message_t message = {&subject, &body};
-static pe_email_content_t content;
-static pe_destination_t destination;
-static pe_send_email_input_t input;
-
-static void make_input(void)
-{
-    content.simple = &message;
-    destination.to_addresses.items = to;
-    destination.to_addresses.count = 1;
-    input.from_email_address = "sender@example.com";
-    input.destination = &destination;
-    input.content = &content;
-}
+static pe_send_email_input_t input; /* the reference SendEmail */
 
 static size_t read_file(const char *path, void *buf, size_t cap)
 {
@@ -361,7 +335,7 @@ int main(int argc, char **argv)
         return 2;
     }
     ref_body_len = read_file(argv[1], ref_body, sizeof ref_body);
-    make_input();
+    pe_ref_email(&input);
     if (check_body() != 0) {
         return 1;
     }

@@ -32,6 +32,7 @@
 
 #include "pe_cortexm_board.h"
 #include "pe_semihosting.h"
+#include "support/ref_email.h"
 
 #include <mbedtls/build_info.h>
 #include <mbedtls/memory_buffer_alloc.h>
@@ -66,24 +67,7 @@ static pe_tls_t tls;
 static pe_client_t client;
 static pe_sigv4_signer_t signer;
 
-/* The reference SendEmail (tests/bench/bench_client.c). */
-static const char *const to[] = {"recipient@example.com"};
-static const pe_content_t subject = {"Anchor measurement test message", "UTF-8"};
-static const pe_content_t text = {
-    "Hello from a microcontroller. This message was sent through the Amazon "
-    "Pinpoint Email API using a SigV4-signed HTTPS POST request. The body of "
-    "this test message is plain ASCII text without any characters that need "
-    "JSON escaping, so the payload bytes are identical in every "
-    "implementation that signs it. It has a fixed length so that the request "
-    "can be reproduced byte for byte by anyone who reruns the anchor "
-    "measurements. Thank you for reading this automated note. Have a very "
-    "nice day, dear friend!",
-    "UTF-8"};
-static const pe_body_t body = {&text, NULL};
-static const pe_message_t message = {&subject, &body};
-static pe_email_content_t content;
-static pe_destination_t destination;
-static pe_send_email_input_t input;
+static pe_send_email_input_t input; /* the reference SendEmail */
 
 /* ------------------------------------------------------------ output */
 
@@ -252,12 +236,7 @@ int main(int argc, char **argv)
     pe_cortexm_test_rng_seed(&now, sizeof now); /* runs differ */
     (void)mbedtls_platform_set_time(pe_cortexm_mbedtls_time); /* the RTC */
 
-    content.simple = &message;
-    destination.to_addresses.items = to;
-    destination.to_addresses.count = 1;
-    input.from_email_address = "sender@example.com";
-    input.destination = &destination;
-    input.content = &content;
+    pe_ref_email(&input);
 
     /* 1. build + sign */
     top = stack_pointer();

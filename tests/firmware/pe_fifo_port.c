@@ -16,14 +16,15 @@ static int32_t sh_open(const char *path, uint32_t mode)
     return pe_semihost(PE_SH_SYS_OPEN, block);
 }
 
-/* Writes all of buf; 0, or -1 when the host refused. */
-static int put(int32_t h, const void *buf, size_t len)
+/* Moves all len bytes to (SYS_WRITE) or from (SYS_READ) host file h; 0,
+ * or -1 when the host refused or the file ended. Both calls return the
+ * number of bytes NOT moved. */
+static int move(uint32_t op, int32_t h, uint8_t *p, size_t len)
 {
-    const uint8_t *p = (const uint8_t *)buf;
     while (len > 0) {
         const uint32_t block[3] = {(uint32_t)h, (uint32_t)(uintptr_t)p,
                                    (uint32_t)len};
-        int32_t left = pe_semihost(PE_SH_SYS_WRITE, block);
+        int32_t left = pe_semihost(op, block);
         size_t done;
         if (left < 0 || (size_t)left >= len) {
             return -1;
@@ -35,23 +36,14 @@ static int put(int32_t h, const void *buf, size_t len)
     return 0;
 }
 
-/* Reads exactly len bytes; 0, or -1 at end of file or on an error. */
+static int put(int32_t h, const void *buf, size_t len)
+{
+    return move(PE_SH_SYS_WRITE, h, (uint8_t *)(uintptr_t)buf, len);
+}
+
 static int get(int32_t h, void *buf, size_t len)
 {
-    uint8_t *p = (uint8_t *)buf;
-    while (len > 0) {
-        const uint32_t block[3] = {(uint32_t)h, (uint32_t)(uintptr_t)p,
-                                   (uint32_t)len};
-        int32_t left = pe_semihost(PE_SH_SYS_READ, block);
-        size_t done;
-        if (left < 0 || (size_t)left >= len) {
-            return -1;
-        }
-        done = len - (size_t)left;
-        p += done;
-        len -= done;
-    }
-    return 0;
+    return move(PE_SH_SYS_READ, h, (uint8_t *)buf, len);
 }
 
 static void word(uint8_t *p, uint32_t v)
