@@ -75,7 +75,12 @@ typedef struct {
     const char *message;     /**< the service's message, or NULL */
     const char *request_id;  /**< x-amzn-RequestId, or NULL */
     size_t needed;           /**< PE_ERR_BUFFER_TOO_SMALL: work buffer size
-                                  that would do (0 if unknown) */
+                                  that would do (0 if unknown). For an
+                                  answer too large to hold, the size that
+                                  holds it (known from Content-Length; the
+                                  decoder may then ask for more), and
+                                  http_status says the request was carried
+                                  out (a SendEmail with 200 was sent) */
     pe_diag_t diag;          /**< PE_ERR_INVALID_ARGUMENT: which member */
 } pe_error_t;
 

@@ -116,6 +116,13 @@ pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
                                       bool *complete);
 
 /**
+ * The buffer size the whole response needs (head, body and the body's
+ * NUL) once its head is parsed and it has a Content-Length; 0 when that is
+ * not known (head not parsed yet, chunked, or delimited by the close).
+ */
+size_t pe_http_response_needed(const pe_http_response_t *r);
+
+/**
  * Reports that the peer closed the connection. A response whose body is
  * delimited by the close (no Content-Length, not chunked) is then
  * complete: PE_OK. A response already complete stays so (PE_OK).

@@ -498,7 +498,14 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
         return st;
     }
     at->sent = true;
-    return read_response(c, resp, &at->got_any);
+    st = read_response(c, resp, &at->got_any);
+    if (st == PE_ERR_BUFFER_TOO_SMALL) {
+        /* the service answered (http_status, when its head was read) and
+         * the answer does not fit: what would hold it, when known */
+        err->http_status = resp->status;
+        err->needed = pe_http_response_needed(resp);
+    }
+    return st;
 }
 
 /* Whether a service error is worth another attempt. */

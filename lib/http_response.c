@@ -439,6 +439,15 @@ pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
     return PE_OK;
 }
 
+size_t pe_http_response_needed(const pe_http_response_t *r)
+{
+    if (r->status == 0 || r->content_length_ < 0 || (r->flags_ & F_CHUNKED) ||
+        (uint64_t)r->content_length_ >= (uint64_t)(SIZE_MAX - r->head_len_)) {
+        return 0;
+    }
+    return r->head_len_ + (size_t)r->content_length_ + 1u;
+}
+
 pe_status_t pe_http_response_closed(pe_http_response_t *r)
 {
     pe_status_t st;

@@ -428,6 +428,32 @@ static void test_too_small(void)
             CHECK(st == PE_ERR_BUFFER_TOO_SMALL, "too small at once: [%s]: %d",
                   heads[i], st);
         }
+        /* the size that holds it: known with a Content-Length that fits a
+         * size_t, else 0 */
+        size_t want = pe_http_response_needed(&r);
+        if (i == 0) {
+            CHECK(want == hl + 200 + 1, "needed %zu, expected %zu", want,
+                  hl + 201);
+        } else {
+            CHECK(want == 0 || (i == 1 && want == hl + 9223372036854775807u + 1u),
+                  "needed %zu for [%s]", want, heads[i]);
+        }
+    }
+
+    /* and that size does hold it */
+    {
+        static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n";
+        size_t hl = sizeof head - 1;
+        memcpy(text, head, hl);
+        memset(text + hl, 'b', 200);
+        st = feed_guarded(&r, hl + 201, text, hl + 200, 17, 17, false, &complete);
+        CHECK(st == PE_OK && complete && r.body_len == 200,
+              "a buffer of pe_http_response_needed() bytes: %d", st);
+        CHECK(pe_http_response_needed(&r) == hl + 201, "needed once complete: %zu",
+              pe_http_response_needed(&r));
+        pe_http_response_init(&r, text, sizeof text);
+        CHECK(pe_http_response_needed(&r) == 0, "needed before the head: %zu",
+              pe_http_response_needed(&r));
     }
 }
 
