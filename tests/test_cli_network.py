@@ -418,9 +418,10 @@ def never_twice(sim, workdir):
     after = sim.requests_logged('"POST /v1/email/identities ', before + 1)
     time.sleep(0.3)  # a second request, were there one, would be logged by now
     after = sim.requests_logged('"POST /v1/email/identities ')
-    check(rc == 255 and 'did not fit' in err and 'not sent again' in err,
-          'a POST whose response does not fit: exit 255, not sent again',
-          '(exit %d, %r)' % (rc, err))
+    check(rc == 255 and 'did not fit' in err and 'not sent again' in err and
+          'carried it out (HTTP 200)' in err,
+          'a POST whose response does not fit: exit 255, says it was carried out '
+          '(HTTP 200), not sent again', '(exit %d, %r)' % (rc, err))
     check(after - before == 1, 'that POST reached the service exactly once',
           '(%d requests)' % (after - before))
     rc, out, err = run(ours_argv(sim, 'get-email-identity',

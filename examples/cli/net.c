@@ -72,7 +72,7 @@ static int service_error(const cli_call_t *call, const pe_error_t *err)
 
 static int transport_error(const cli_call_t *call,
                            const pe_posix_port_t *posix, pe_status_t st,
-                           size_t work_size)
+                           size_t work_size, const pe_error_t *err)
 {
     char detail[160] = "";
     switch (st) {
@@ -94,6 +94,14 @@ static int transport_error(const cli_call_t *call,
     case PE_ERR_BUFFER_TOO_SMALL:
         snprintf(detail, sizeof detail, ": the response did not fit in %zu bytes",
                  work_size);
+        if (err->http_status >= 200 && err->http_status <= 299) {
+            /* the service said it was done: no "may have been" below */
+            cli_die(CLI_EXIT_OTHER, "%s to %s: the service carried it out (HTTP %u), "
+                    "but its answer did not fit in %zu bytes; it was not sent again",
+                    call->op->name, call->url, (unsigned)err->http_status,
+                    work_size);
+            return CLI_EXIT_OTHER;
+        }
         break;
     default:
         break;
@@ -190,7 +198,7 @@ int cli_send(const cli_call_t *call)
     } else if (st == PE_ERR_INVALID_ARGUMENT || st == PE_ERR_INVALID_UTF8) {
         rc = cli_parameter_error(call->op->name, st, &err.diag);
     } else {
-        rc = transport_error(call, &posix, st, size);
+        rc = transport_error(call, &posix, st, size, &err);
     }
     pe_client_deinit(&client); /* closes the connection, wipes the key */
     free(work);
