@@ -19,6 +19,12 @@
  *   PE_T_STRUCT  const <struct> *        NULL when absent
  *   PE_T_LIST    { const <elem> *items; size_t count; }   items NULL when absent
  * Enumerations are strings whose allowed values the member's `ref` lists.
+ *
+ * Path templates: a path that does not start with '/' is relative to
+ * PE_PATH_PREFIX ("outbound-emails" is "/v1/email/outbound-emails"); each
+ * PE_PATH_LABEL ('#', which no request path holds) stands for the next
+ * PE_M_URI member of the input, in the members' order: "dedicated-ips/#/pool"
+ * is "/v1/email/dedicated-ips/{Ip}/pool".
  */
 #ifndef PE_MODEL_H
 #define PE_MODEL_H
@@ -56,9 +62,14 @@ typedef struct {
 
 /** Allowed range of an integer member. */
 typedef struct {
-    int64_t min;
-    int64_t max;
+    int32_t min;
+    int32_t max;
 } pe_range_t;
+
+/** The start of every relative path template. */
+#define PE_PATH_PREFIX "/v1/email/"
+/** A URI label in a path template: the input's next URI member. */
+#define PE_PATH_LABEL '#'
 
 struct pe_member {
     const char *name; /**< the API's member name (JSON key, query key, label) */
@@ -66,9 +77,10 @@ struct pe_member {
     uint8_t type;     /**< pe_type_t */
     uint8_t flags;    /**< PE_M_* */
     /** PE_T_STRUCT: const pe_shape_t *; PE_T_LIST: const pe_member_t *
-     *  describing one element; PE_T_STRING: NULL-terminated array of the
-     *  allowed values (const char *const *) or NULL; PE_T_INT: const
-     *  pe_range_t * or NULL. */
+     *  describing one element; PE_T_STRING: the allowed values, each
+     *  NUL-terminated, one after the other, ended by an empty string
+     *  ("A\0B\0\0", a const char *), or NULL; PE_T_INT: const pe_range_t *
+     *  or NULL. */
     const void *ref;
 };
 
@@ -87,8 +99,8 @@ typedef struct {
 typedef struct {
     const char *name;   /**< "SendEmail" */
     const char *method; /**< "POST" */
-    const char *path;   /**< "/v1/email/dedicated-ips/{Ip}/pool": labels
-                             name the input's URI members */
+    const char *path;   /**< "dedicated-ips/#/pool": see Path
+                             templates above */
     const pe_shape_t *input;
     const pe_shape_t *output;
 } pe_operation_t;

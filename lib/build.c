@@ -113,7 +113,7 @@ static pe_status_t check_scalar(builder_t *b, const pe_member_t *m,
     switch (m->type) {
     case PE_T_STRING: {
         const char *s = (const char *)load_ptr(field);
-        const char *const *allowed = (const char *const *)m->ref;
+        const char *allowed = (const char *)m->ref; /* "A\0B\0\0" */
         if (!s) {
             why = "is NULL";
             break;
@@ -125,8 +125,8 @@ static pe_status_t check_scalar(builder_t *b, const pe_member_t *m,
         if (!allowed) {
             return PE_OK;
         }
-        for (; *allowed; allowed++) {
-            if (strcmp(*allowed, s) == 0) {
+        for (; *allowed; allowed += strlen(allowed) + 1) {
+            if (strcmp(allowed, s) == 0) {
                 return PE_OK;
             }
         }
@@ -297,38 +297,29 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
     }
 }
 
-/* The URI member that label name[0..len) of the path template names. */
-static const pe_member_t *find_label(const pe_shape_t *shape,
-                                     const char *name, size_t len)
-{
-    for (size_t i = 0; i < shape->count; i++) {
-        const pe_member_t *m = &shape->members[i];
-        if ((m->flags & PE_M_URI) && strncmp(m->name, name, len) == 0 &&
-            m->name[len] == '\0') {
-            return m;
-        }
-    }
-    return NULL;
-}
-
 /* Path with its labels filled in and percent-encoded, then the query. */
 pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
                              const unsigned char *in)
 {
     const char *p = op->path;
-    const char *open;
+    const char *label;
+    size_t i = 0; /* the next member that may fill a label */
     char sep = '?';
     pe_status_t st;
 
-    while ((open = strchr(p, '{')) != NULL) {
-        const char *close = strchr(open, '}');
-        const pe_member_t *m =
-            close ? find_label(op->input, open + 1, (size_t)(close - open - 1))
-                  : NULL;
-        if (!m) {
+    if (*p != '/') {
+        pe_jw_put(&b->w, PE_PATH_PREFIX, sizeof PE_PATH_PREFIX - 1);
+    }
+    while ((label = strchr(p, PE_PATH_LABEL)) != NULL) {
+        while (i < op->input->count &&
+               !(op->input->members[i].flags & PE_M_URI)) {
+            i++;
+        }
+        if (i == op->input->count) {
             return PE_ERR_UNSUPPORTED; /* the table's template is broken */
         }
-        pe_jw_put(&b->w, p, (size_t)(open - p));
+        const pe_member_t *m = &op->input->members[i++];
+        pe_jw_put(&b->w, p, (size_t)(label - p));
         const char *v = (const char *)load_ptr(in + m->offset);
         diag_step(b, 0, m->name, -1);
         if (!v) {
@@ -344,11 +335,11 @@ pe_status_t pe_build_target_(builder_t *b, const pe_operation_t *op,
             return st;
         }
         pe_jw_uri(&b->w, v, len);
-        p = close + 1;
+        p = label + 1;
     }
     pe_jw_put(&b->w, p, strlen(p));
 
-    for (size_t i = 0; i < op->input->count; i++) {
+    for (i = 0; i < op->input->count; i++) {
         const pe_member_t *m = &op->input->members[i];
         const unsigned char *field = in + m->offset;
         if (!(m->flags & PE_M_QUERY) || !present(m, field)) {

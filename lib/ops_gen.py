@@ -38,6 +38,9 @@ SendEmail UpdateConfigurationSetEventDestination
 """.split()
 
 INT32 = (-2**31, 2**31 - 1)
+# Must match build.c: the prefix of every path, and the label marker.
+PATH_PREFIX = '/v1/email/'
+PATH_LABEL = '#'
 # (structure shape, member) -> (min, max); from the API reference:
 # "ListEmailIdentities PageSize: at least 0, no more than 1000",
 # WarmupPercentage is a percentage (model shape Percentage100Wrapper).
@@ -88,6 +91,44 @@ class Gen:
         go (with -fdata-sections) when no kept table refers to them."""
         self.names.add(mname)
         return 'n_%s' % mname
+
+    def name_hosts(self):
+        """Member names stored as the tail of another name: n_Name inside
+        n_ConfigurationSetName. Only when every operation whose tables
+        use the name also uses its host, so that no image keeps a host
+        just for its tail. Returns name -> (host object, offset)."""
+        uses = {}  # name -> operations whose tables hold it
+        for op in OPERATIONS:
+            uses.setdefault(op, set()).add(op)
+            seen = set()
+            o = self.ops[op]
+            for sh in (o['input']['shape'], o['output']['shape']):
+                self.reach(sh, seen)
+            for sh in seen:
+                for mname in self.shapes[sh]['members']:
+                    uses.setdefault(mname, set()).add(op)
+        strings = {n: 'n_%s' % n for n in self.names}
+        strings.update({op: '%s_name' % snake(op) for op in OPERATIONS})
+        hosts = {}
+        for n in sorted(self.names):
+            cands = sorted((len(h), h) for h in strings
+                           if h != n and h.endswith(n) and uses[n] <= uses[h])
+            if cands:
+                hosts[n] = cands[0][1]
+        # a host is itself stored whole
+        for n in list(hosts):
+            while hosts[n] in hosts:
+                hosts[n] = hosts[hosts[n]]
+        return {n: (strings[h], len(h) - len(n)) for n, h in hosts.items()}
+
+    def reach(self, shape, seen):
+        s = self.shapes[shape]
+        if s['type'] == 'structure' and shape not in seen:
+            seen.add(shape)
+            for m in s['members'].values():
+                self.reach(m['shape'], seen)
+        elif s['type'] == 'list':
+            self.reach(s['member']['shape'], seen)
 
     def depth(self, shape):
         """Nesting levels below a structure: one per member, one more per
@@ -287,14 +328,18 @@ class Gen:
         return 'NULL'
 
     def path(self, op):
-        # Labels named by member name ({IP} is the member Ip), so one name
-        # serves the template, the JSON input and diagnostics.
+        # Stored without PATH_PREFIX (the builder writes it); each label is
+        # PATH_LABEL, filled from the input's URI members in model order.
         members = self.shapes[op['input']['shape']]['members']
         path = op['http']['requestUri']
-        for mname, m in members.items():
-            if location(m) == 'uri':
-                path = path.replace('{%s}' % m['locationName'], '{%s}' % mname)
-        return path
+        assert path.startswith(PATH_PREFIX) and '?' not in path, path
+        path = path[len(PATH_PREFIX):]
+        assert PATH_LABEL not in path and not path.startswith('/'), path
+        labels = re.findall(r'\{([^}]+)\}', path)
+        uri = [m['locationName'] for m in members.values()
+               if location(m) == 'uri']
+        assert labels == uri, (path, uri)
+        return re.sub(r'\{[^}]+\}', PATH_LABEL, path)
 
     def shape_ref(self, shape):
         if not self.shapes[shape]['members']:
@@ -340,7 +385,6 @@ class Gen:
             if path not in paths:
                 paths[path] = '%s_path' % snake(op)
                 w('static const char %s[] = "%s";' % (paths[path], path))
-            w('static const char %s_name[] = "%s";' % (snake(op), op))
         w('')
         for op in OPERATIONS:
             o = self.ops[op]
@@ -363,16 +407,21 @@ class Gen:
         h('#include <stddef.h>')
         h('')
         h('static const pe_shape_t empty_shape = {NULL, 0, sizeof(pe_empty_t)};')
-        values = sorted({v for e in self.enums for v in self.enums[e]})
-        for v in values:
-            assert re.match(r'^[A-Za-z0-9_]+$', v), v
-            h('static const char v_%s[] = "%s";' % (v, v))
         for e in sorted(self.enums):
-            vals = ', '.join('v_%s' % v for v in self.enums[e])
-            h('static const char *const %s_values[] = {%s, NULL};' % (snake(e), vals))
+            for v in self.enums[e]:
+                assert re.match(r'^[A-Za-z0-9_]+$', v), v
+            vals = ' '.join('"%s\\0"' % v for v in self.enums[e])
+            h('static const char %s_values[] = %s;' % (snake(e), vals))
         h('')
+        for op in OPERATIONS:
+            h('static const char %s_name[] = "%s";' % (snake(op), op))
+        h('')
+        hosts = self.name_hosts()
         for n in sorted(self.names):
-            h('static const char n_%s[] = "%s";' % (n, n))
+            if n not in hosts:
+                h('static const char n_%s[] = "%s";' % (n, n))
+        for n in sorted(hosts):
+            h('#define n_%s (%s + %d) /* "%s" */' % ((n,) + hosts[n] + (n,)))
         h('')
         for r in sorted(self.ranges):
             lo, hi = self.ranges[r]
