@@ -91,16 +91,19 @@ static void store_ptr(unsigned char *field, const void *p)
     }
 }
 
-static bool is_literal(const decoder_t *d, const jsmntok_t *t, const char *lit)
+/* The literals: "true", "false" and "null" at 0, 5 and 11. */
+static const char lits[] = "true\0false\0null";
+
+static bool is_literal(const char *js, const jsmntok_t *t, const char *lit)
 {
     size_t n = strlen(lit);
     return t->type == JSMN_PRIMITIVE && (size_t)(t->end - t->start) == n &&
-           memcmp(d->js + t->start, lit, n) == 0;
+           memcmp(js + t->start, lit, n) == 0;
 }
 
 /* Decodes the number at token t into field (NULL: check only) as the
- * member type says; NULL or why not. At most 19 significant digits are
- * kept, the rest only scale. */
+ * member type says (0: the RFC 8259 grammar only); NULL or why not. At
+ * most 19 significant digits are kept, the rest only scale. */
 static const char *number(const char *js, const jsmntok_t *t, unsigned type,
                           unsigned char *field)
 {
@@ -115,8 +118,9 @@ static const char *number(const char *js, const jsmntok_t *t, unsigned type,
     int64_t iv = 0;
     double dv = 0.0;
 
-    if (t->type != JSMN_PRIMITIVE) {
-        return bad;
+    if (t->type != JSMN_PRIMITIVE ||
+        (n > neg + 1u && s[neg] == '0' && (unsigned)(s[neg + 1] - '0') <= 9u)) {
+        return bad; /* not a primitive, or a leading zero */
     }
     for (size_t i = neg; i < n; i++) {
         unsigned c = (unsigned char)s[i], dgt = c - '0';
@@ -152,6 +156,9 @@ static const char *number(const char *js, const jsmntok_t *t, unsigned type,
     }
     if (!seen) {
         return bad;
+    }
+    if (!type) {
+        return NULL;
     }
     exp10 += eneg ? -e : e;
     if (!frac) {
@@ -249,9 +256,9 @@ static const char *scalar(decoder_t *d, const pe_member_t *m,
         }
         return blob(d, text, len, field);
     case PE_T_BOOL: {
-        pe_bool_t v = is_literal(d, t, "true")    ? PE_TRUE
-                      : is_literal(d, t, "false") ? PE_FALSE
-                                                  : PE_UNSET;
+        pe_bool_t v = is_literal(d->js, t, lits)       ? PE_TRUE
+                      : is_literal(d->js, t, lits + 5) ? PE_FALSE
+                                                       : PE_UNSET;
         if (v == PE_UNSET) {
             return "must be true or false";
         }
@@ -322,7 +329,7 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
             }
             m = find_member((const pe_shape_t *)l->ref, d->js + key->start,
                             (size_t)(key->end - key->start));
-            if (!m || is_literal(d, &d->tok[i], "null")) {
+            if (!m || is_literal(d->js, &d->tok[i], lits + 11)) {
                 i = skip(d->tok, i); /* unknown member or explicit null */
                 continue;
             }
@@ -416,7 +423,8 @@ static bool hex4(const char *s, uint32_t *v)
 }
 
 /* Unescapes s[0..len) in place and NUL-terminates it (the closing quote
- * leaves room). False for \u0000, a lone surrogate or a bad escape. */
+ * leaves room). False for \u0000, a lone surrogate, a bad escape or a raw
+ * control character. */
 static bool unescape(char *s, size_t len)
 {
     static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
@@ -426,6 +434,9 @@ static bool unescape(char *s, size_t len)
         uint32_t cp, lo;
         size_t n;
         if (c != '\\') {
+            if ((unsigned char)c < 0x20u) {
+                return false;
+            }
             s[w++] = c;
             continue;
         }
@@ -476,12 +487,82 @@ static bool unescape(char *s, size_t len)
     return true;
 }
 
-/* True when text[from..to) is JSON whitespace only. */
-static bool blank(const char *text, size_t from, size_t to)
+/* True when text[from..to) is whitespace around exactly one sep (sep 0:
+ * whitespace only). Any byte 0x01-0x20 passes for whitespace: outside
+ * strings jsmn refuses the other control characters, up to a NUL where it
+ * stops (and which fails here). */
+static bool gap(const char *text, size_t from, size_t to, char sep)
 {
-    for (size_t k = from; k < to; k++) {
-        char c = text[k];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+    bool seen = sep == 0;
+    for (; from < to; from++) {
+        char c = text[from];
+        if (c == sep && !seen) {
+            seen = true;
+        } else if ((unsigned char)c - 1u >= 0x20u) {
+            return false;
+        }
+    }
+    return seen && from == to;
+}
+
+/* Where the text of token t starts and ends (a string's quotes in). */
+static size_t text_start(const jsmntok_t *t)
+{
+    return (size_t)t->start - (t->type == JSMN_STRING);
+}
+
+static size_t text_end(const jsmntok_t *t)
+{
+    return (size_t)t->end + (t->type == JSMN_STRING);
+}
+
+/* What jsmn lets by and RFC 8259 does not: primitives other than numbers
+ * and literals, and punctuation between tokens other than "," between
+ * items, ":" after a key (a string with one value) and nothing else. Each
+ * object or array walks its items with skip: tokens x depth steps, as in
+ * jsmn. Raw control characters in strings are for unescape. */
+static bool strict(const char *js, const jsmntok_t *tok, int ntok)
+{
+    for (int k = 0; k < ntok; k++) {
+        const jsmntok_t *c = &tok[k];
+        size_t at = (size_t)c->start + 1u; /* past the opener */
+        int j = k + 1;
+        if (c->type == JSMN_PRIMITIVE) {
+            const char *l = lits;
+            while (l < lits + sizeof lits && !is_literal(js, c, l)) {
+                l += strlen(l) + 1;
+            }
+            if (l == lits + sizeof lits && number(js, c, 0, NULL)) {
+                return false;
+            }
+            continue;
+        }
+        if (c->type == JSMN_STRING) {
+            continue;
+        }
+        for (int n = 0; n < c->size; n++) {
+            const jsmntok_t *v = &tok[j];
+            if (!gap(js, at, text_start(v), n ? ',' : 0)) {
+                return false;
+            }
+            if (c->type == JSMN_OBJECT) {
+                if (v->size != 1) { /* jsmn hangs only strings on objects */
+                    return false;
+                }
+                at = text_end(v);
+                v = &tok[++j];
+                if (!gap(js, at, text_start(v), ':')) {
+                    return false;
+                }
+            }
+            if (v->size != 0 && v->type != JSMN_OBJECT &&
+                v->type != JSMN_ARRAY) {
+                return false; /* a value hung on a value */
+            }
+            at = text_end(v);
+            j = skip(tok, j);
+        }
+        if (!gap(js, at, (size_t)c->end - 1u, 0)) {
             return false;
         }
     }
@@ -536,8 +617,8 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     d.used = tok_bytes;
     d.diag = diag;
     if (d.tok[0].type != JSMN_OBJECT || skip(d.tok, 0) != ntok ||
-        !blank(json, 0, (size_t)d.tok[0].start) ||
-        !blank(json, (size_t)d.tok[0].end, len)) {
+        !gap(json, 0, (size_t)d.tok[0].start, 0) ||
+        !gap(json, (size_t)d.tok[0].end, len, 0)) {
         return PE_ERR_JSON; /* jsmn lets "," or ":" around the object by */
     }
     memset(out, 0, shape->size);
@@ -545,6 +626,9 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     *arena_needed = lead + d.used;
     if (st != PE_OK) {
         return st;
+    }
+    if (!strict(json, d.tok, ntok)) {
+        return PE_ERR_JSON; /* after walk: a type mismatch keeps its path */
     }
     if (d.used > d.cap) {
         memset(out, 0, shape->size); /* no view into a half-filled arena */

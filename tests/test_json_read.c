@@ -271,6 +271,256 @@ static void test_arena_sizes(void)
     free(text);
 }
 
+/* text with ' for " into buf (cap bytes); false if it does not fit. */
+static bool quoted(char *buf, size_t cap, const char *fmt, const char *arg)
+{
+    int n = snprintf(buf, cap, fmt, arg);
+    if (n < 0 || (size_t)n >= cap) {
+        return false;
+    }
+    for (char *p = buf; *p; p++) {
+        if (*p == '\'') {
+            *p = '"';
+        }
+    }
+    return true;
+}
+
+/* RFC 8259 refuses these and jsmn (strict mode) let them all by: each is
+ * PE_ERR_JSON as an unknown member's value (no member named then), as an
+ * item of an unknown list, and as a known double. */
+static void test_strict_refusals(void)
+{
+    static const struct {
+        const char *name, *value;
+    } bad[] = {
+        {"n_array_extra_comma", "[1,]"},
+        {"n_array_leading_comma", "[,1]"},
+        {"n_array_double_comma", "[1,,2]"},
+        {"n_array_spaced_double_comma", "[1 , , 2]"},
+        {"n_array_just_comma", "[,]"},
+        {"n_array_string_extra_comma", "['a',]"},
+        {"n_array_array_extra_comma", "[[],]"},
+        {"n_array_missing_comma", "[1 2]"},
+        {"n_array_strings_missing_comma", "['a' 'b']"},
+        {"n_array_colon_instead_of_comma", "['a':1]"},
+        {"n_array_number_colon", "[1 :2]"},
+        {"n_array_colon_after_array", "[[]:1]"},
+        {"n_object_trailing_comma", "{'a':1,}"},
+        {"n_object_object_trailing_comma", "{'a':{},}"},
+        {"n_object_double_comma", "{'a':1,,'b':2}"},
+        {"n_object_leading_comma", "{,'a':1}"},
+        {"n_object_just_comma", "{,}"},
+        {"n_object_double_colon", "{'a'::1}"},
+        {"n_object_missing_comma", "{'a':1 'b':2}"},
+        {"n_object_value_on_value", "{'a':'b':'c'}"},
+        {"n_object_key_without_value", "{'a'}"},
+        {"n_number_leading_zero", "01"},
+        {"n_number_minus_leading_zero", "-01"},
+        {"n_number_double_zero", "00"},
+        {"n_number_zero_leading_zero_frac", "00.5"},
+        {"n_number_minus_alone", "-"},
+        {"n_number_dot_at_end", "1."},
+        {"n_number_minus_zero_dot", "-0."},
+        {"n_number_dot_then_exp", "1.e3"},
+        {"n_number_minus_dot", "-.5"},
+        {"n_number_exp_no_digits", "1e"},
+        {"n_number_capital_exp_no_digits", "1E"},
+        {"n_number_exp_plus_no_digits", "1e+"},
+        {"n_number_exp_minus_no_digits", "1e-"},
+        {"n_number_frac_exp_no_digits", "1.0e"},
+        {"n_number_double_minus", "--1"},
+        {"n_number_hex", "0x1"},
+        {"n_number_two_dots", "1.5.5"},
+        {"n_number_two_exps", "1e5e5"},
+        {"n_number_minus_infinity", "-Infinity"},
+        {"n_number_with_colon", "1:2"},
+        {"n_number_underscore", "1_0"},
+        {"n_literal_tru", "tru"},
+        {"n_literal_nul", "nul"},
+        {"n_literal_fals", "fals"},
+        {"n_literal_t", "t"},
+        {"n_literal_truee", "truee"},
+        {"n_literal_true1", "true1"},
+        {"n_literal_nulltrue", "nulltrue"},
+        {"n_literal_nan", "nan"},
+        {"n_string_raw_tab", "'a\tb'"},
+        {"n_string_raw_newline", "'a\nb'"},
+        {"n_string_raw_cr", "'a\rb'"},
+        {"n_string_raw_01", "'a\x01'"},
+        {"n_string_raw_1f", "'\x1f'"},
+        {"n_string_raw_tab_in_key", "{'a\tb':1}"},
+    };
+    static const char *const forms[] = {
+        "{'Unknown':%s}",
+        "{'Unknown':[true,%s]}",
+        "{'SendQuota':{'MaxSendRate':%s}}",
+    };
+    static char text[256];
+    char json[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+            pe_get_account_output_t out;
+            pe_diag_t diag;
+            pe_status_t st = PE_ERR_INVALID_ARGUMENT;
+            if (quoted(json, sizeof json, forms[f], bad[i].value)) {
+                st = decode(pe_op_get_account.output, json, text, sizeof text,
+                            &out, &diag);
+            }
+            CHECK(st == PE_ERR_JSON, "%s: %s -> %s", bad[i].name, json,
+                  pe_strerror(st));
+            if (f < 2) {
+                CHECK(diag.depth == 0 && diag.reason == NULL,
+                      "%s: malformed, no member named", bad[i].name);
+            }
+        }
+    }
+}
+
+/* Whole documents refused (top level, bytes jsmn never reads). */
+static void test_strict_documents(void)
+{
+    static const struct {
+        const char *json;
+        size_t len; /* 0: strlen */
+    } bad[] = {
+        {"{'SendingEnabled':true,}", 0},
+        {"{,'SendingEnabled':true}", 0},
+        {"{'SendingEnabled':true,,'EnforcementStatus':'a'}", 0},
+        {"{'SendingEnabled'::true}", 0},
+        {"{'EnforcementStatus':'a' 'SendingEnabled':true}", 0},
+        {"{'EnforcementStatus':'a\tb'}", 0},
+        {"{}{}", 0},
+        {"{} 1", 0},
+        {"{},", 0},
+        {":{}", 0},
+        {",{}", 0},
+        {"{}\v", 0},
+        {"\f{}", 0},
+        {"{\v}", 0},
+        {"{}\0", 3},
+        {"{}\0\0", 4},
+        {"{}\0}", 4},
+        {"{'a':'b\0'}", 10},
+        {"{'a':1\0}", 8},
+    };
+    static char text[128];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t len = bad[i].len ? bad[i].len : strlen(bad[i].json), need = 0;
+        pe_get_account_output_t out;
+        pe_diag_t diag;
+        memcpy(text, bad[i].json, len);
+        for (size_t k = 0; k < len; k++) {
+            text[k] = text[k] == '\'' ? '"' : text[k];
+        }
+        pe_status_t st = pe_json_decode(pe_op_get_account.output, text, len,
+                                        &out, arena, sizeof arena, &need,
+                                        &diag);
+        CHECK(st == PE_ERR_JSON, "document %zu (%s, %zu bytes) -> %s", i,
+              bad[i].json, len, pe_strerror(st));
+    }
+}
+
+/* Valid documents with every liberty RFC 8259 allows still decode. */
+static void test_strict_accepts(void)
+{
+    static const struct {
+        const char *name, *json;
+        double rate; /* SendQuota.MaxSendRate, when the document sets it */
+    } good[] = {
+        {"y_whitespace_everywhere",
+         " \t\r\n{ \t\r\n'SendQuota' \n:\r{ 'MaxSendRate' : 1E+2 } , "
+         "'Unknown' : [ 1 , { } , [ ] , { 'a' : null } ] , "
+         "'SendingEnabled'\t:\ttrue\n}\r\n ",
+         100.0},
+        {"y_nested_empties",
+         "{'Unknown':[[],{},[{}],{'a':[]},[[[]]]],'U2':{},'SendQuota':{}}", -1},
+        {"y_number_minus_zero", "{'SendQuota':{'MaxSendRate':-0}}", 0.0},
+        {"y_number_minus_zero_frac", "{'SendQuota':{'MaxSendRate':-0.0}}", 0.0},
+        {"y_number_zero", "{'SendQuota':{'MaxSendRate':0}}", 0.0},
+        {"y_number_small_exp", "{'SendQuota':{'MaxSendRate':0.5e-3}}", 0.0005},
+        {"y_number_capital_exp_plus", "{'SendQuota':{'MaxSendRate':1E+2}}",
+         100.0},
+        {"y_number_zero_exp", "{'SendQuota':{'MaxSendRate':0e0}}", 0.0},
+        {"y_number_exp_leading_zeros", "{'SendQuota':{'MaxSendRate':1e007}}",
+         1e7},
+        {"y_number_frac_zeros", "{'SendQuota':{'MaxSendRate':10.000}}", 10.0},
+        {"y_number_big_exp", "{'SendQuota':{'MaxSendRate':1e308}}", 1e308},
+        {"y_number_big_negative_exp", "{'SendQuota':{'MaxSendRate':1E-300}}",
+         1e-300},
+        {"y_unknown_numbers",
+         "{'Unknown':[0,-0,10,-1.5e-7,0.5e-3,1E+2,1e999,-1e-999,2E08,0.0]}",
+         -1},
+        {"y_unknown_literals", "{'Unknown':[true,false,null,{'t':true}]}", -1},
+        {"y_string_escapes",
+         "{'EnforcementStatus':'\\'\\\\\\/\\b\\f\\n\\r\\t\\u001f\\u00e9',"
+         "'Unknown':'\\ud83d\\ude00'}",
+         -1},
+        {"y_string_del_and_utf8", "{'EnforcementStatus':'\x7f \xC3\xA9'}", -1},
+        {"y_empty_key", "{'':1,'SendingEnabled':false}", -1},
+        {"y_object_empty", "{}", -1},
+        {"y_object_spaces", " { } ", -1},
+    };
+    static char text[512];
+    char json[512];
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        pe_get_account_output_t out;
+        pe_diag_t diag;
+        pe_status_t st = PE_ERR_INVALID_ARGUMENT;
+        if (quoted(json, sizeof json, "%s", good[i].json)) {
+            st = decode(pe_op_get_account.output, json, text, sizeof text, &out,
+                        &diag);
+        }
+        CHECK(st == PE_OK, "%s: %s -> %s", good[i].name, json, pe_strerror(st));
+        if (st == PE_OK && good[i].rate >= 0) {
+            /* exact but for the big exponents, which repeated scaling
+             * only comes close to */
+            double v = out.send_quota ? out.send_quota->max_send_rate.value : -1;
+            double off = v > good[i].rate ? v - good[i].rate : good[i].rate - v;
+            CHECK(out.send_quota && out.send_quota->max_send_rate.set &&
+                      off <= good[i].rate * 1e-12,
+                  "%s: MaxSendRate %g, expected %g", good[i].name, v,
+                  good[i].rate);
+        }
+    }
+    {
+        pe_get_account_output_t out;
+        CHECK_EQ_INT(decode(pe_op_get_account.output,
+                            "{\"EnforcementStatus\":\"\\t\\u001f\\\"\"}",
+                            text, sizeof text, &out, NULL),
+                     PE_OK);
+        CHECK_EQ_STR(out.enforcement_status, "\t\x1f\"");
+    }
+}
+
+/* No depth limit on what the shape does not know: 300 nested arrays. */
+static void test_strict_deep_unknown(void)
+{
+    static char json[700], text[700];
+    pe_get_account_output_t out;
+    pe_diag_t diag;
+    size_t n = 0;
+    n += (size_t)snprintf(json, sizeof json, "{\"Unknown\":");
+    for (int k = 0; k < 300; k++) {
+        json[n++] = '[';
+    }
+    for (int k = 0; k < 300; k++) {
+        json[n++] = ']';
+    }
+    json[n++] = '}';
+    json[n] = '\0';
+    CHECK_EQ_INT(decode(pe_op_get_account.output, json, text, sizeof text, &out,
+                        &diag),
+                 PE_OK);
+    json[n - 2] = ',';
+    json[n - 1] = ']';
+    json[n++] = '}';
+    json[n] = '\0';
+    CHECK_EQ_INT(decode(pe_op_get_account.output, json, text, sizeof text, &out,
+                        &diag),
+                 PE_ERR_JSON);
+}
+
 int main(void)
 {
     test_send_email_with_escapes();
@@ -278,5 +528,9 @@ int main(void)
     test_numbers();
     test_blob();
     test_arena_sizes();
+    test_strict_refusals();
+    test_strict_documents();
+    test_strict_accepts();
+    test_strict_deep_unknown();
     return pe_test_summary();
 }
