@@ -194,11 +194,10 @@ static pe_status_t head_done(pe_http_response_t *r)
 /* One header line s[0..n); the value is NUL-terminated in place. */
 static pe_status_t header_line(pe_http_response_t *r, char *s, size_t n)
 {
-    /* the headers kept, one after the other with their NULs */
-    static const char names[] = "content-length\0transfer-encoding\0"
-                                "connection\0retry-after\0x-amzn-requestid\0"
-                                "x-amzn-errortype\0date";
-    const char *name = names, *v, *colon = memchr(s, ':', n);
+    static const char *const names[] = {
+        "content-length", "transfer-encoding", "connection", "retry-after",
+        "x-amzn-requestid", "x-amzn-errortype", "date"};
+    const char *v, *colon = memchr(s, ':', n);
     size_t vn, i, k;
     int64_t num;
 
@@ -216,11 +215,10 @@ static pe_status_t header_line(pe_http_response_t *r, char *s, size_t n)
     v = colon + 1;
     vn = n - (size_t)(v - s);
     trim(&v, &vn);
-    for (i = 0; i < 7; i++) {
-        if (ieq(s, (size_t)(colon - s), name)) {
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (ieq(s, (size_t)(colon - s), names[i])) {
             break;
         }
-        name += strlen(name) + 1;
     }
     switch (i) {
     case 0:
