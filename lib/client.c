@@ -17,17 +17,21 @@
 #define DEFAULT_RETRY_BASE_MS 100u
 #define DEFAULT_RETRY_CAP_MS 20000u
 
-#define PE_EC_NAME_(id, text) text,
-static const char *const error_code_names[] = {
-    "", "", PE_ERROR_CODES(PE_EC_NAME_)};
+/* The names of codes 2 and up, one after the other, each with its NUL. */
+#define PE_EC_NAME_(id, text) text "\0"
+static const char error_code_names[] = PE_ERROR_CODES(PE_EC_NAME_);
 #undef PE_EC_NAME_
 
 const char *pe_error_code_name(pe_error_code_t code)
 {
-    if ((unsigned)code >= (unsigned)PE_EC_COUNT_) {
+    const char *p = error_code_names;
+    if ((unsigned)code - 2u >= (unsigned)PE_EC_COUNT_ - 2u) {
         return "";
     }
-    return error_code_names[code];
+    for (unsigned i = 2; i < (unsigned)code; i++) {
+        p += strlen(p) + 1;
+    }
+    return p;
 }
 
 /* ---------------------------------------------------------------- log */
@@ -292,10 +296,12 @@ static pe_status_t read_response(pe_client_t *c, pe_http_response_t *resp,
 
 static pe_error_code_t code_of(const char *text)
 {
+    const char *p = error_code_names;
     for (unsigned i = 2; i < (unsigned)PE_EC_COUNT_; i++) {
-        if (strcmp(error_code_names[i], text) == 0) {
+        if (strcmp(p, text) == 0) {
             return (pe_error_code_t)i;
         }
+        p += strlen(p) + 1;
     }
     return PE_EC_UNKNOWN;
 }
@@ -545,8 +551,9 @@ static void back_off(pe_client_t *c, unsigned attempt, int64_t retry_after)
     }
     delay = r % (ceiling + 1u);
     if (retry_after >= 0) {
-        uint64_t ms = (uint64_t)retry_after * 1000u;
-        delay = ms > c->retry_cap_ms ? c->retry_cap_ms : (uint32_t)ms;
+        delay = retry_after <= (int64_t)(c->retry_cap_ms / 1000u)
+                    ? (uint32_t)retry_after * 1000u
+                    : c->retry_cap_ms;
     }
     c->port->sleep_ms(c->port->ctx, delay); /* full jitter may draw 0 */
 }

@@ -145,33 +145,39 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
     return st;
 }
 
-/* Reads exactly n decimal digits. */
-static bool digits(const char *s, unsigned n, uint32_t *v)
+/* The value of n decimal digits (already checked). */
+static uint32_t digits(const char *s, unsigned n)
 {
-    *v = 0;
+    uint32_t v = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        *v = *v * 10u + (uint32_t)(s[i] - '0');
+        v = v * 10u + (uint32_t)(s[i] - '0');
     }
-    return true;
+    return v;
 }
 
 pe_status_t pe_http_date_parse(const char *text, int64_t *seconds)
 {
+    /* '0': a digit, '?': any byte but NUL, else that byte (the NUL too) */
+    static const char form[] = "???, 00 ??? 0000 00:00:00 GMT";
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     uint32_t day, year, hour, min, sec, month = 0, y, doy, days;
     const char *s = text;
-    /* "Sun, 06 Nov 1994 08:49:37 GMT" */
-    if (!text || !seconds || strlen(text) != 29 || s[3] != ',' ||
-        s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-        s[19] != ':' || s[22] != ':' || strcmp(s + 25, " GMT") != 0 ||
-        !digits(s + 5, 2, &day) || !digits(s + 12, 4, &year) ||
-        !digits(s + 17, 2, &hour) || !digits(s + 20, 2, &min) ||
-        !digits(s + 23, 2, &sec)) {
+    if (!text || !seconds) {
         return PE_ERR_INVALID_ARGUMENT;
     }
+    /* "Sun, 06 Nov 1994 08:49:37 GMT"; stops at the first difference, so
+     * never reads past the text's NUL */
+    for (unsigned i = 0; i < sizeof form; i++) {
+        char f = form[i], c = s[i];
+        if (f == '0' ? (unsigned)(c - '0') > 9u : f == '?' ? c == '\0' : c != f) {
+            return PE_ERR_INVALID_ARGUMENT;
+        }
+    }
+    day = digits(s + 5, 2);
+    year = digits(s + 12, 4);
+    hour = digits(s + 17, 2);
+    min = digits(s + 20, 2);
+    sec = digits(s + 23, 2);
     while (month < 12 && memcmp(months + (size_t)3 * month, s + 8, 3) != 0) {
         month++;
     }

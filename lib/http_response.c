@@ -88,34 +88,17 @@ static bool parse_dec(const char *s, size_t n, int64_t *out)
     return n != 0;
 }
 
-static void reset(pe_http_response_t *r)
-{
-    r->status = 0;
-    r->request_id = NULL;
-    r->error_type = NULL;
-    r->date = NULL;
-    r->retry_after = -1;
-    r->keep_alive = false;
-    r->body = NULL;
-    r->body_len = 0;
-    r->pos_ = 0;
-    r->head_len_ = 0;
-    r->body_end_ = 0;
-    r->content_length_ = -1;
-    r->chunk_left_ = 0;
-    r->state_ = S_STATUS;
-    r->flags_ = 0;
-}
-
 void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap)
 {
     if (!r) {
         return;
     }
+    memset(r, 0, sizeof *r);
     r->buf_ = buf;
     r->cap_ = buf ? cap : 0;
-    r->len_ = 0;
-    reset(r);
+    r->retry_after = -1;
+    r->content_length_ = -1;
+    r->state_ = S_STATUS;
 }
 
 char *pe_http_response_space(pe_http_response_t *r, size_t *avail)
@@ -181,9 +164,10 @@ static pe_status_t head_done(pe_http_response_t *r)
     uint16_t code = (uint16_t)r->chunk_left_;
 
     if (code < 200u) {
-        r->len_ -= r->pos_;
-        memmove(r->buf_, r->buf_ + r->pos_, r->len_);
-        reset(r);
+        size_t len = r->len_ - r->pos_;
+        memmove(r->buf_, r->buf_ + r->pos_, len);
+        pe_http_response_init(r, r->buf_, r->cap_);
+        r->len_ = len;
         return PE_OK;
     }
     r->status = code;
