@@ -140,7 +140,7 @@ $(BENCH_OUT)/cm4/mbedtls-su/%.o: $(MBEDTLS36_SRC)/library/%.c | $(MBEDTLS36_STAM
 
 $(BENCH_OUT)/cm4/cm4_sizeof.o: tests/bench/cm4_sizeof.c | $(BENCH_CM4_JSMN) $(MBEDTLS36_STAMP)
 	@mkdir -p $(dir $@)
-	$(BENCH_CM4_CC) $(BENCH_CM4_CFLAGS) -fno-common -c $< -o $@
+	$(BENCH_CM4_CC) $(BENCH_CM4_CFLAGS) -fno-common -MMD -MP -c $< -o $@
 
 # The sending-only firmware: newlib-nano, --gc-sections, a map to read
 # lib/'s share from.
