@@ -137,22 +137,14 @@ static void trace_piece(void *ctx, pe_sigv4_trace_part_t part,
 #define LOG(c, lvl, a, b, d, e) ((void)0)
 #endif
 
-/* The error body: {"__type": ..., "code": ..., "message": ...}. */
-typedef struct {
-    const char *type;
-    const char *code;
-    const char *message;
-    const char *message_upper;
-} error_body_t;
-
 static const pe_member_t error_body_members[] = {
-    {"__type", offsetof(error_body_t, type), PE_T_STRING, 0, NULL},
-    {"code", offsetof(error_body_t, code), PE_T_STRING, 0, NULL},
-    {"message", offsetof(error_body_t, message), PE_T_STRING, 0, NULL},
-    {"Message", offsetof(error_body_t, message_upper), PE_T_STRING, 0, NULL},
+    {"__type", offsetof(pe_error_body_t, type), PE_T_STRING, 0, NULL},
+    {"code", offsetof(pe_error_body_t, code), PE_T_STRING, 0, NULL},
+    {"message", offsetof(pe_error_body_t, message), PE_T_STRING, 0, NULL},
+    {"Message", offsetof(pe_error_body_t, message_upper), PE_T_STRING, 0, NULL},
 };
-static const pe_shape_t error_body_shape = {error_body_members, 4,
-                                            sizeof(error_body_t)};
+const pe_shape_t pe_error_body_shape = {error_body_members, 4,
+                                        sizeof(pe_error_body_t)};
 
 static bool copy_str(char *dst, size_t cap, const char *src)
 {
@@ -324,12 +316,12 @@ static size_t response_end(const pe_client_t *c, const pe_http_response_t *resp)
 static void parse_error(pe_client_t *c, const pe_http_response_t *resp,
                         pe_error_t *err)
 {
-    error_body_t body;
+    pe_error_body_t body;
     char *code = NULL;
     size_t needed, end = response_end(c, resp);
     memset(&body, 0, sizeof body);
     if (resp->body_len > 0 &&
-        pe_json_decode(&error_body_shape, in_work(c, resp->body),
+        pe_json_decode(&pe_error_body_shape, in_work(c, resp->body),
                        resp->body_len, &body, c->work + end, c->work_size - end,
                        &needed, NULL) != PE_OK) {
         memset(&body, 0, sizeof body); /* not JSON: keep what headers say */

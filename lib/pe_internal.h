@@ -3,6 +3,7 @@
 #define PE_INTERNAL_H
 
 #include "pe_json.h"
+#include "pe_model.h"
 
 /* Appends raw bytes (counted even past the capacity). */
 void pe_jw_put(pe_json_writer_t *w, const char *s, size_t len);
@@ -13,5 +14,15 @@ void pe_jw_uri(pe_json_writer_t *w, const char *s, size_t len);
 size_t pe_fmt_i64(char out[20], int64_t v);
 /* True when s[0..len) is valid UTF-8. */
 bool pe_utf8_valid(const char *s, size_t len);
+
+/* The body of a service error: {"__type": ..., "code": ..., "message": ...}
+ * ("Message" in some answers). Decoded by the client (lib/client.c). */
+typedef struct {
+    const char *type;
+    const char *code;
+    const char *message;
+    const char *message_upper;
+} pe_error_body_t;
+extern const pe_shape_t pe_error_body_shape;
 
 #endif /* PE_INTERNAL_H */

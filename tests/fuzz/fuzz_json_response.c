@@ -22,29 +22,13 @@
  * gives the same status and need.
  */
 #include "fuzz_common.h"
+#include "pe_internal.h" /* the client's error body */
 
 #define JSMN_STATIC
 #define JSMN_STRICT
 #include <jsmn.h>
 
 #include <stddef.h>
-
-/* The client's error body (lib/client.c, error_body_t). */
-typedef struct {
-    const char *type;
-    const char *code;
-    const char *message;
-    const char *message_upper;
-} error_body_t;
-
-static const pe_member_t error_body_members[] = {
-    {"__type", offsetof(error_body_t, type), PE_T_STRING, 0, NULL},
-    {"code", offsetof(error_body_t, code), PE_T_STRING, 0, NULL},
-    {"message", offsetof(error_body_t, message), PE_T_STRING, 0, NULL},
-    {"Message", offsetof(error_body_t, message_upper), PE_T_STRING, 0, NULL},
-};
-static const pe_shape_t error_body_shape = {error_body_members, 4,
-                                            sizeof(error_body_t)};
 
 typedef struct {
     pe_status_t st;
@@ -88,9 +72,9 @@ static result_t decode_once(const pe_shape_t *shape, const uint8_t *text,
         FUZZ_CHECK(r.needed <= (null_arena ? 0 : cap),
                    "PE_OK with need %zu over capacity %zu", r.needed, cap);
         fuzz_check_object(&v, shape, (const unsigned char *)out, 0);
-        if (shape == &error_body_shape) {
+        if (shape == &pe_error_body_shape) {
             /* what lib/client.c does with it */
-            const error_body_t *e = (const error_body_t *)out;
+            const pe_error_body_t *e = (const pe_error_body_t *)out;
             const char *t = e->type ? e->type : e->code;
             if (t) {
                 const char *hash = strrchr(t, '#');
@@ -126,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     {
         size_t ix = data[0] % (nops + 1);
-        shape = ix < nops ? pe_operations[ix]->output : &error_body_shape;
+        shape = ix < nops ? pe_operations[ix]->output : &pe_error_body_shape;
     }
     cap = (size_t)data[1] * 8u;
     null_arena = data[1] == 0;
@@ -141,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                (int)again.st, again.needed);
 
     FUZZ_LOG("json: shape %s, arena %zu: status %d, need %zu\n",
-             shape == &error_body_shape ? "error body"
+             shape == &pe_error_body_shape ? "error body"
                                         : pe_operations[data[-3] % nops]->name,
              cap, (int)r.st, r.needed);
     if (r.st != PE_ERR_BUFFER_TOO_SMALL) {
