@@ -31,15 +31,7 @@ CC_ARG=${CC:+CC=$CC}
 HOST_CC=${CC:-cc}
 JOBS=${JOBS:--j2}
 out=build/no_heap
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" = 0 ]
-    exit $?
-}
+. tests/support/counts.sh
 
 sim_pid=
 tmp=$(mktemp -d)
@@ -194,22 +186,10 @@ else
 fi
 
 # ------------------------------------------------------------ the service
-: >"$tmp/sim.out"
-tests/sim/run --auto-verify --outbox "$tmp/outbox" --lifetime 300 \
-    >"$tmp/sim.out" 2>"$tmp/sim.err" &
-sim_pid=$!
-n=0
-while [ "$(wc -l <"$tmp/sim.out")" -lt 2 ]; do
-    n=$((n + 1))
-    if [ $n -gt 300 ] || ! kill -0 "$sim_pid" 2>/dev/null; then
-        cat "$tmp/sim.err"
-        not_ok "the local service starts"
-        finish
-    fi
-    sleep 0.1
-done
-endpoint=$(sed -n '1s/^endpoint //p' "$tmp/sim.out")
-ca=$(sed -n '2s/^ca-bundle //p' "$tmp/sim.out")
+if ! start_sim "$tmp" --auto-verify --outbox "$tmp/outbox" --lifetime 300; then
+    not_ok "the local service starts"
+    finish
+fi
 export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
 export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
 export AWS_REGION=us-east-1

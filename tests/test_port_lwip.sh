@@ -35,15 +35,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 export PYTHON
 CC_ARG=${CC:+CC=$CC}
 prog=build/lwip-host/test_port_lwip
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" = 0 ]
-    exit $?
-}
+. tests/support/counts.sh
 
 ns=
 tmp=$(mktemp -d)
@@ -55,23 +47,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' HUP INT PIPE TERM
-
-# Adds the "N passed, M failed" of a suite's output (file $1, exit $2).
-add_counts() {
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
-    if [ -z "$line" ]; then
-        not_ok "$3: no result line (exit $2)"
-        return
-    fi
-    p=${line%% passed*}
-    f=${line#* passed, }
-    f=${f%% failed*}
-    pass=$((pass + p))
-    fail=$((fail + f))
-    if [ "$2" != 0 ] && [ "$f" = 0 ]; then
-        not_ok "$3: exit $2 after all its checks passed"
-    fi
-}
 
 # ------------------------------------------------------------ liblwip-dev
 lwip_so=$(ls /usr/lib/*/liblwip.so /usr/lib/liblwip.so 2>/dev/null | head -n 1)

@@ -27,9 +27,7 @@ else
     : >"$FW_DIRLIST"
 fi
 
-total_pass=0
-total_fail=0
-status=0
+. tests/support/counts.sh
 log=$(mktemp)
 summary=$(mktemp)
 start_all=$(date +%s.%N)
@@ -46,28 +44,12 @@ for elf in "$@"; do
     [ "$rc" = 124 ] && echo "$name: timed out after ${FW_TIMEOUT}s"
     stack=$(sed -n 's/^stack high-water: \([0-9]*\) of \([0-9]*\) bytes.*/\1 \2/p' "$log" | tail -n 1)
     text=$($FW_SIZE "$elf" 2>/dev/null | awk 'NR == 2 { print $1 " " $2 " " $3 }')
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     printf '%s %s %s %s %s\n' "$name" "${stack:-? ?}" "$secs" "${text:-? ? ?}" "$rc" >>"$summary"
-    if [ -z "$line" ]; then
-        echo "$name: no result line (exit $rc); counted as 1 failure"
-        total_fail=$((total_fail + 1))
-        status=1
-        continue
-    fi
-    p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
-    f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
-    total_pass=$((total_pass + p))
-    total_fail=$((total_fail + f))
-    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-        echo "$name: exit $rc after all its checks passed; counted as 1 failure"
-        total_fail=$((total_fail + 1))
-    fi
-    if [ "$rc" != 0 ] || [ "$f" != 0 ]; then status=1; fi
+    add_counts "$log" "$rc" "$name"
 done
 end_all=$(date +%s.%N)
 echo "== stack high-water (bytes used of the main stack), time under QEMU, image size"
 awk '{ printf "  %-20s %7s of %-7s %7ss   text %7s  data %5s  bss %7s\n", $1, $2, $3, $4, $5, $6, $7 }' "$summary"
 echo "== all firmware programs ($(echo "$start_all $end_all" | awk '{ printf "%.1f", $2 - $1 }')s)"
-echo "$total_pass passed, $total_fail failed"
 rm -f "$log" "$summary"
-exit $status
+finish

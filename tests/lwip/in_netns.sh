@@ -30,14 +30,7 @@ LWIP_ADDR=192.168.77.2
 # frame that reaches lwIP at 566 bytes or less.
 MTU=552
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-finish() {
-    echo "$pass passed, $fail failed"
-    exit 0
-}
+. tests/support/counts.sh # run from the repository's top folder
 
 sim_pid=
 fwd_pid=
@@ -75,38 +68,21 @@ else
 fi
 
 # ------------------------------------------------------------ the service
-: >"$tmp/sim.out"
-: >"$tmp/fwd.out"
-tests/sim/run --auto-verify --outbox "$tmp/outbox" --lifetime 300 \
-    >"$tmp/sim.out" 2>"$tmp/sim.err" &
-sim_pid=$!
-n=0
-while [ "$(wc -l <"$tmp/sim.out")" -lt 2 ]; do
-    n=$((n + 1))
-    if [ $n -gt 300 ] || ! kill -0 "$sim_pid" 2>/dev/null; then
-        cat "$tmp/sim.err"
-        not_ok "the local service starts in the namespace"
-        finish
-    fi
-    sleep 0.1
-done
-endpoint=$(sed -n '1s/^endpoint //p' "$tmp/sim.out")
-ca=$(sed -n '2s/^ca-bundle //p' "$tmp/sim.out")
+if ! start_sim "$tmp" --auto-verify --outbox "$tmp/outbox" --lifetime 300; then
+    not_ok "the local service starts in the namespace"
+    finish
+fi
 service_port=${endpoint##*:}
 
+: >"$tmp/fwd.out"
 "$PYTHON" tests/lwip/forward.py "$HOST_ADDR" 127.0.0.1 "$service_port" 300 \
     >"$tmp/fwd.out" 2>"$tmp/fwd.err" &
 fwd_pid=$!
-n=0
-while ! grep -q '^listening ' "$tmp/fwd.out"; do
-    n=$((n + 1))
-    if [ $n -gt 100 ] || ! kill -0 "$fwd_pid" 2>/dev/null; then
-        cat "$tmp/fwd.err"
-        not_ok "the forwarder starts on $HOST_ADDR"
-        finish
-    fi
-    sleep 0.1
-done
+if ! await "$fwd_pid" 100 grep -q '^listening ' "$tmp/fwd.out"; then
+    cat "$tmp/fwd.err"
+    not_ok "the forwarder starts on $HOST_ADDR"
+    finish
+fi
 forward=$(sed -n 's/^listening //p' "$tmp/fwd.out")
 ok "local service at $endpoint (in the namespace), forwarded from $forward"
 
@@ -115,19 +91,7 @@ ok "local service at $endpoint (in the namespace), forwarded from $forward"
     >"$tmp/prog.out" 2>&1
 rc=$?
 sed 's/^/    /' "$tmp/prog.out"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/prog.out" | tail -n 1)
-if [ -z "$line" ]; then
-    not_ok "lwIP on the TAP: no result line (exit $rc)"
-else
-    p=${line%% passed*}
-    f=${line#* passed, }
-    f=${f%% failed*}
-    pass=$((pass + p))
-    fail=$((fail + f))
-    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-        not_ok "lwIP on the TAP: exit $rc after all its checks passed"
-    fi
-fi
+add_counts "$tmp/prog.out" "$rc" "lwIP on the TAP"
 
 id=$(sed -n 's/^MessageId: //p' "$tmp/prog.out")
 if [ -n "$id" ] && [ -f "$tmp/outbox/$id.eml" ] &&
