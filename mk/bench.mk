@@ -54,11 +54,7 @@ BENCH_NH := $(BENCH_OUT)/no_heap-tls12/no_heap $(BENCH_OUT)/no_heap-tls13/no_hea
 
 # The TLS 1.2-only build (mk/mbedtls36.mk's inner make, as for the host one).
 $(BENCH_NH_LIBS_tls12) &: $(MBEDTLS36_STAMP) bench-force
-	@$(MAKE) --no-print-directory -f $(MBEDTLS36_MK) MBEDTLS36_INNER=1 \
-		CC='$(CC)' AR='$(AR)' MBEDTLS_DIR='$(MBEDTLS36_SRC)' \
-		MBEDTLS36_OUT='$(BENCH_NH_MBEDTLS_OUT_tls12)' MBEDTLS36_CONFIG='$(BENCH_NH_CONF_tls12)' \
-		MBEDTLS36_CFLAGS='$(MBEDTLS36_CFLAGS)' MBEDTLS36_PORT_SRC='$(MBEDTLS36_PORT_SRC)' \
-		mbedtls36-libs-inner
+	@$(MAKE) $(call MBEDTLS36_INNER_ARGS,$(CC),$(AR),$(BENCH_NH_MBEDTLS_OUT_tls12),$(BENCH_NH_CONF_tls12),$(MBEDTLS36_CFLAGS))
 
 define BENCH_NH_VARIANT
 $(BENCH_OUT)/no_heap-$(1)/obj/%.o: %.c | $(MBEDTLS36_STAMP)
@@ -108,12 +104,7 @@ BENCH_CM4_MBEDTLS_OUT := $(BENCH_OUT)/mbedtls36-cm4
 BENCH_CM4_MBEDTLS_LIBS := $(addprefix $(BENCH_CM4_MBEDTLS_OUT)/,libmbedtls.a libmbedx509.a \
 	libmbedcrypto.a)
 $(BENCH_CM4_MBEDTLS_LIBS) &: $(MBEDTLS36_STAMP) bench-force
-	@$(MAKE) --no-print-directory -f $(MBEDTLS36_MK) MBEDTLS36_INNER=1 \
-		CC='$(BENCH_CM4_CC)' AR='$(BENCH_CROSS)ar' MBEDTLS_DIR='$(MBEDTLS36_SRC)' \
-		MBEDTLS36_OUT='$(BENCH_CM4_MBEDTLS_OUT)' \
-		MBEDTLS36_CONFIG=port/mbedtls/pe_mbedtls_firmware_config.h \
-		MBEDTLS36_CFLAGS='$(BENCH_CM4_ARCH) -Os -DNDEBUG -ffunction-sections -fdata-sections --specs=nano.specs' \
-		MBEDTLS36_PORT_SRC='$(MBEDTLS36_PORT_SRC)' mbedtls36-libs-inner
+	@$(MAKE) $(call MBEDTLS36_INNER_ARGS,$(BENCH_CM4_CC),$(BENCH_CROSS)ar,$(BENCH_CM4_MBEDTLS_OUT),port/mbedtls/pe_mbedtls_firmware_config.h,$(BENCH_CM4_ARCH) -Os -DNDEBUG -ffunction-sections -fdata-sections --specs=nano.specs)
 endif
 BENCH_CM4 := $(BENCH_CM4_PLAIN) $(BENCH_CM4_FS) $(BENCH_CM4_MBEDTLS_SU) \
 	$(BENCH_OUT)/cm4/cm4_sizeof.o $(BENCH_OUT)/cm4/fw_sendemail.elf
@@ -172,11 +163,7 @@ BENCH_FW_CFLAGS_$(1) := $$(FW_WARNINGS) -Iinclude -Iport/cortexm -Itests -Itests
 	-DPE_MBEDTLS_ARENA_STATS $$(FW_TEST_RNG_CFLAGS)
 
 $$(BENCH_FW_MBEDTLS_LIBS_$(1)) &: $$(MBEDTLS36_STAMP) $$(BENCH_FW_CONF_$(1)) bench-force
-	@$$(MAKE) --no-print-directory -f $$(MBEDTLS36_MK) MBEDTLS36_INNER=1 \
-		CC='$$(FW_CC)' AR='$$(FW_AR)' MBEDTLS_DIR='$$(MBEDTLS36_SRC)' \
-		MBEDTLS36_OUT='$(BENCH_FW_OUT)/$(1)/mbedtls' MBEDTLS36_CONFIG='$$(BENCH_FW_CONF_$(1))' \
-		MBEDTLS36_CFLAGS='$$(FW_MBEDTLS_CFLAGS) -DPE_MBEDTLS_ARENA_STATS' \
-		MBEDTLS36_PORT_SRC='$$(MBEDTLS36_PORT_SRC)' mbedtls36-libs-inner
+	@$$(MAKE) $$(call MBEDTLS36_INNER_ARGS,$$(FW_CC),$$(FW_AR),$(BENCH_FW_OUT)/$(1)/mbedtls,$$(BENCH_FW_CONF_$(1)),$$(FW_MBEDTLS_CFLAGS) -DPE_MBEDTLS_ARENA_STATS)
 
 $(BENCH_FW_OUT)/$(1)/obj/%.o: %.c | $$(FW_JSMN) $$(MBEDTLS36_STAMP)
 	@mkdir -p $$(dir $$@)

@@ -116,15 +116,19 @@ endif
 # the archives are one grouped target that always asks that run (GNU make
 # 4.3+): when nothing changed, it changes nothing and whatever links them
 # is not relinked.
+#
+# Every other build of the archives (firmware, bench variants) asks the
+# same inner run: @$(MAKE) $(call MBEDTLS36_INNER_ARGS,CC,AR,OUT,CONFIG,CFLAGS)
+# ($(MAKE) stays literal in the recipe, so the job server is shared).
+MBEDTLS36_INNER_ARGS = --no-print-directory -f $(MBEDTLS36_MK) MBEDTLS36_INNER=1 \
+	CC='$(1)' AR='$(2)' MBEDTLS_DIR='$(MBEDTLS36_SRC)' MBEDTLS36_OUT='$(3)' \
+	MBEDTLS36_CONFIG='$(4)' MBEDTLS36_CFLAGS='$(5)' \
+	MBEDTLS36_PORT_SRC='$(MBEDTLS36_PORT_SRC)' mbedtls36-libs-inner
 ifeq ($(MBEDTLS36_INNER),)
 mbedtls36-host: $(MBEDTLS36_LIBS)
 
 $(MBEDTLS36_LIBS) &: $(MBEDTLS36_STAMP) mbedtls36-force
-	@$(MAKE) --no-print-directory -f $(MBEDTLS36_MK) MBEDTLS36_INNER=1 \
-		CC='$(CC)' AR='$(AR)' MBEDTLS_DIR='$(MBEDTLS36_SRC)' \
-		MBEDTLS36_OUT='$(MBEDTLS36_OUT)' MBEDTLS36_CONFIG='$(MBEDTLS36_CONFIG)' \
-		MBEDTLS36_CFLAGS='$(MBEDTLS36_CFLAGS)' MBEDTLS36_PORT_SRC='$(MBEDTLS36_PORT_SRC)' \
-		mbedtls36-libs-inner
+	@$(MAKE) $(call MBEDTLS36_INNER_ARGS,$(CC),$(AR),$(MBEDTLS36_OUT),$(MBEDTLS36_CONFIG),$(MBEDTLS36_CFLAGS))
 else
 # Which archive each file of library/ goes into, as in mbedTLS's own
 # library/Makefile: TLS (ssl_*, mps_*, debug, net_sockets), X.509 (x509*,
