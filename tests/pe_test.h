@@ -7,6 +7,7 @@
 #define PE_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned pe_test_passed_;
@@ -43,6 +44,31 @@ static unsigned pe_test_failed_;
     CHECK((alen) == (blen) && memcmp((a), (b), (alen)) == 0,                   \
           "%s == %s:\n  got      [%.*s]\n  expected [%.*s]", #a, #b,           \
           (int)(alen), (const char *)(a), (int)(blen), (const char *)(b))
+
+/* The whole file (malloc'd, NUL-terminated; *len without the NUL), or
+ * NULL. */
+static inline char *pe_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    long size;
+    if (!f) {
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
+        fseek(f, 0, SEEK_SET) == 0) {
+        data = malloc((size_t)size + 1);
+        if (data && fread(data, 1, (size_t)size, f) == (size_t)size) {
+            data[size] = '\0';
+            *len = (size_t)size;
+        } else {
+            free(data);
+            data = NULL;
+        }
+    }
+    fclose(f);
+    return data;
+}
 
 /* Prints the closing line; use as `return pe_test_summary();` in main. */
 static int pe_test_summary(void)

@@ -109,29 +109,6 @@ static bool read_field(reader_t *r, const char *word, const char **data,
     return true;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *data = NULL;
-    long size;
-    if (!f) {
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
-        fseek(f, 0, SEEK_SET) == 0) {
-        data = malloc((size_t)size + 1);
-        if (data && fread(data, 1, (size_t)size, f) == (size_t)size) {
-            data[size] = '\0';
-            *len = (size_t)size;
-        } else {
-            free(data);
-            data = NULL;
-        }
-    }
-    fclose(f);
-    return data;
-}
-
 /* ------------------------------------------------------------ helpers */
 
 /* Decodes CLI JSON into the operation's input struct (input_store); the
@@ -355,7 +332,7 @@ static void run_case(reader_t *r, bool bad, const char *opname,
 static void run_cases_file(const char *path)
 {
     size_t len = 0, llen;
-    char *text = read_file(path, &len);
+    char *text = pe_test_read_file(path, &len);
     reader_t r;
     const char *l;
     unsigned valid = 0, bad = 0;
@@ -614,7 +591,7 @@ static void test_typed_send_email(void)
     CHECK_EQ_STR(req.content_type, "application/json");
     CHECK_EQ_INT(needed, req.target_len + 1 + req.body_len + 1);
 
-    file = read_file(BENCH_BODY, &file_len);
+    file = pe_test_read_file(BENCH_BODY, &file_len);
     if (!file) {
         printf("SKIP: %s not found; the reference SendEmail body was NOT "
                "compared\n", BENCH_BODY);

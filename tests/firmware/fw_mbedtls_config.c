@@ -118,28 +118,6 @@ static void test_gmtime(void)
     }
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *data = NULL;
-    long size;
-    if (f == NULL) {
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
-        fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)size + 1)) != NULL) {
-        if (fread(data, 1, (size_t)size, f) == (size_t)size) {
-            data[size] = '\0';
-            *len = (size_t)size + 1; /* PEM: with its NUL */
-        } else {
-            free(data);
-            data = NULL;
-        }
-    }
-    fclose(f);
-    return data;
-}
-
 static uint32_t verify_flags(mbedtls_x509_crt *crt)
 {
     uint32_t flags = 0;
@@ -155,14 +133,14 @@ static void test_certificates(void)
     for (i = 0; i < sizeof names / sizeof names[0]; i++) {
         mbedtls_x509_crt crt;
         size_t len = 0;
-        char *pem = read_file(names[i], &len);
+        char *pem = pe_test_read_file(names[i], &len);
         uint32_t flags;
         CHECK(pem != NULL, "%s: cannot read it (made by make test-firmware)", names[i]);
         if (pem == NULL) {
             continue;
         }
         mbedtls_x509_crt_init(&crt);
-        CHECK(mbedtls_x509_crt_parse(&crt, (const unsigned char *)pem, len) == 0,
+        CHECK(mbedtls_x509_crt_parse(&crt, (const unsigned char *)pem, len + 1) == 0,
               "%s: parse", names[i]);
         free(pem);
 
@@ -184,7 +162,7 @@ static void test_unset_clock(void)
 {
     mbedtls_x509_crt crt;
     size_t len = 0;
-    char *pem = read_file(PE_FW_CERTS "/p256.pem", &len);
+    char *pem = pe_test_read_file(PE_FW_CERTS "/p256.pem", &len);
     uint32_t flags;
     CHECK(mbedtls_time(NULL) == 0, "unset clock: %ld", (long)mbedtls_time(NULL));
     if (pem == NULL) {
@@ -192,7 +170,7 @@ static void test_unset_clock(void)
         return;
     }
     mbedtls_x509_crt_init(&crt);
-    CHECK(mbedtls_x509_crt_parse(&crt, (const unsigned char *)pem, len) == 0,
+    CHECK(mbedtls_x509_crt_parse(&crt, (const unsigned char *)pem, len + 1) == 0,
           "p256.pem: parse");
     free(pem);
     flags = verify_flags(&crt);
