@@ -7,6 +7,7 @@
  * Run from the repository root.
  */
 #include "pe_test.h"
+#include "support/ref_email.h"
 #include "sigv4_internal.h"
 
 #include <dirent.h>
@@ -547,35 +548,8 @@ static void test_botocore_cases(void)
 /* ------------------------------------------ 2. the reference request */
 
 /* Source: ../shared/bench/README.md (computed by botocore 1.29.27). */
-static const char bench_auth[] =
-    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20181119/us-east-1/ses/"
-    "aws4_request, SignedHeaders=content-type;host;x-amz-date, "
-    "Signature=1def857eea5f4f057ddaccc8e3f1dc857236a41047a788c02eda0472b38150b5";
 static const char bench_body_sha256[] =
     "4e3983322f16843ffe0210ded4b900c99d73b58cbce5cd7c751fcaecb8b2f333";
-
-static const pe_header_t ref_headers[] = {
-    {"Content-Type", 12, "application/json", 16},
-    {"Host", 4, "email.us-east-1.amazonaws.com", 29},
-};
-
-/* The reference request's shape, 2018-11-19T12:00:00Z. */
-static pe_sigv4_request_t ref_request(const void *body, size_t len)
-{
-    pe_sigv4_request_t r;
-    memset(&r, 0, sizeof r);
-    r.method = "POST";
-    r.path = "/v1/email/outbound-emails";
-    r.path_len = strlen(r.path);
-    r.headers = ref_headers;
-    r.header_count = 2;
-    r.payload = body;
-    r.payload_len = len;
-    r.region = "us-east-1";
-    r.service = "ses";
-    r.time = 1542628800;
-    return r;
-}
 
 static void test_bench(void)
 {
@@ -590,15 +564,14 @@ static void test_bench(void)
         printf("SKIPPED: " BENCH_BODY " not found (reference request not checked)\n");
         return;
     }
-    CHECK(pe_sigv4_init(&signer, "AKIDEXAMPLE",
-                        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL) == PE_OK,
+    CHECK(pe_sigv4_init(&signer, PE_REF_KEY_ID, PE_REF_SECRET, NULL) == PE_OK,
           "init");
-    req = ref_request(body, len);
+    req = pe_ref_sign_request(body, len, PE_REF_TIME);
     for (i = 0; i < 3; i++) { /* the second and third use the cached key */
         CHECK(pe_sigv4_sign(&signer, &req, auth, sizeof auth, &needed, &extra) ==
                   PE_OK, "sign #%d", i);
-        CHECK_EQ_STR(auth, bench_auth);
-        CHECK_EQ_INT(needed, strlen(bench_auth));
+        CHECK_EQ_STR(auth, PE_REF_AUTH);
+        CHECK_EQ_INT(needed, strlen(PE_REF_AUTH));
         CHECK_EQ_STR(extra.payload_sha256, bench_body_sha256);
         CHECK_EQ_STR(extra.amz_date, "20181119T120000Z");
     }
@@ -615,10 +588,10 @@ static void test_bench(void)
     CHECK(pe_sigv4_sign(&signer, &req, auth, sizeof auth, &needed, NULL) == PE_OK,
           "sign eu-west-1");
     CHECK_EQ_STR(signer.key_region, "eu-west-1");
-    req = ref_request(body, len);
+    req = pe_ref_sign_request(body, len, PE_REF_TIME);
     CHECK(pe_sigv4_sign(&signer, &req, auth, sizeof auth, &needed, NULL) == PE_OK,
           "sign again");
-    CHECK_EQ_STR(auth, bench_auth);
+    CHECK_EQ_STR(auth, PE_REF_AUTH);
     pe_sigv4_deinit(&signer);
 }
 

@@ -21,6 +21,7 @@
 #endif
 
 #include "pe_sigv4.h"
+#include "support/ref_email.h"
 
 #include <mbedtls/sha256.h>
 
@@ -30,43 +31,15 @@
 #include <time.h>
 
 /* The reference request (../shared/bench/README.md). */
-#define KEY_ID "AKIDEXAMPLE"
-#define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define REF_TIME INT64_C(1542628800) /* 20181119T120000Z */
-#define EXPECTED                                                              \
-    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20181119/us-east-1/ses/"        \
-    "aws4_request, SignedHeaders=content-type;host;x-amz-date, "             \
-    "Signature=1def857eea5f4f057ddaccc8e3f1dc857236a41047a788c02eda0472b38150b5"
 
 static char body[4096];
 static size_t body_len;
 static volatile unsigned sink;
 
-static const pe_header_t headers[] = {
-    {"Host", 4, "email.us-east-1.amazonaws.com", 29},
-    {"Content-Type", 12, "application/json", 16},
-};
-
-static pe_sigv4_request_t reference_request(int64_t t)
-{
-    pe_sigv4_request_t req;
-    memset(&req, 0, sizeof req);
-    req.method = "POST";
-    req.path = "/v1/email/outbound-emails";
-    req.path_len = strlen(req.path);
-    req.headers = headers;
-    req.header_count = sizeof headers / sizeof headers[0];
-    req.payload = body;
-    req.payload_len = body_len;
-    req.region = "us-east-1";
-    req.service = "ses";
-    req.time = t;
-    return req;
-}
 
 static int sign(pe_sigv4_signer_t *s, int64_t t, char *auth, size_t cap)
 {
-    pe_sigv4_request_t req = reference_request(t);
+    pe_sigv4_request_t req = pe_ref_sign_request(body, body_len, t);
     if (pe_sigv4_sign(s, &req, auth, cap, NULL, NULL) != PE_OK) {
         return -1;
     }
@@ -111,24 +84,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_sign: N must be at least 1\n");
         return 2;
     }
-    if (pe_sigv4_init(&signer, KEY_ID, SECRET, NULL) != PE_OK ||
-        sign(&signer, REF_TIME, auth, sizeof auth) != 0 ||
-        strcmp(auth, EXPECTED) != 0) {
+    if (pe_sigv4_init(&signer, PE_REF_KEY_ID, PE_REF_SECRET, NULL) != PE_OK ||
+        sign(&signer, PE_REF_TIME, auth, sizeof auth) != 0 ||
+        strcmp(auth, PE_REF_AUTH) != 0) {
         fprintf(stderr, "bench_sign: wrong signature of the reference request:\n  %s\n", auth);
         return 1;
     }
     /* From here on, each mode starts from an empty key cache. */
     if (strcmp(argv[2], "cached") == 0) {
-        (void)pe_sigv4_init(&signer, KEY_ID, SECRET, NULL);
+        (void)pe_sigv4_init(&signer, PE_REF_KEY_ID, PE_REF_SECRET, NULL);
         for (i = 0; i < n; i++) {
-            if (sign(&signer, REF_TIME, auth, sizeof auth) != 0) {
+            if (sign(&signer, PE_REF_TIME, auth, sizeof auth) != 0) {
                 return 1;
             }
         }
     } else if (strcmp(argv[2], "derived") == 0) {
-        (void)pe_sigv4_init(&signer, KEY_ID, SECRET, NULL);
+        (void)pe_sigv4_init(&signer, PE_REF_KEY_ID, PE_REF_SECRET, NULL);
         for (i = 0; i < n; i++) { /* the day changes every time */
-            if (sign(&signer, REF_TIME + (i & 1) * 86400, auth, sizeof auth) != 0) {
+            if (sign(&signer, PE_REF_TIME + (i & 1) * 86400, auth, sizeof auth) != 0) {
                 return 1;
             }
         }
@@ -147,12 +120,12 @@ int main(int argc, char **argv)
         mbedtls_sha256_free(&ctx);
     } else if (strcmp(argv[2], "time") == 0 && argc > 4) {
         long reps = strtol(argv[4], NULL, 10);
-        (void)pe_sigv4_init(&signer, KEY_ID, SECRET, NULL);
-        (void)sign(&signer, REF_TIME, auth, sizeof auth); /* derive once */
+        (void)pe_sigv4_init(&signer, PE_REF_KEY_ID, PE_REF_SECRET, NULL);
+        (void)sign(&signer, PE_REF_TIME, auth, sizeof auth); /* derive once */
         for (long r = 0; r < reps; r++) {
             double t0 = now_ns();
             for (i = 0; i < n; i++) {
-                if (sign(&signer, REF_TIME, auth, sizeof auth) != 0) {
+                if (sign(&signer, PE_REF_TIME, auth, sizeof auth) != 0) {
                     return 1;
                 }
             }

@@ -49,11 +49,6 @@
 void pe_cortexm_test_rng_seed(const void *seed, size_t len);
 mbedtls_time_t pe_cortexm_mbedtls_time(mbedtls_time_t *t);
 
-#define KEY_ID "AKIDEXAMPLE"
-#define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define REF_TIME INT64_C(1542628800) /* 20181119T120000Z */
-#define REF_SIGNATURE \
-    "Signature=1def857eea5f4f057ddaccc8e3f1dc857236a41047a788c02eda0472b38150b5"
 
 static unsigned char arena[64 * 1024];
 static unsigned char ca[8 * 1024];
@@ -171,17 +166,17 @@ __attribute__((noinline)) static int build_and_sign(size_t ref_len)
         say("fw_call: the built body differs from the reference\n");
         return 1;
     }
-    st = pe_sigv4_init(&signer, KEY_ID, SECRET, NULL);
+    st = pe_sigv4_init(&signer, PE_REF_KEY_ID, PE_REF_SECRET, NULL);
     if (st == PE_OK) {
         st = pe_http_signed_head(&signer, &req, "email.us-east-1.amazonaws.com",
-                                 "us-east-1", REF_TIME, head_buf, sizeof head_buf,
+                                 "us-east-1", PE_REF_TIME, head_buf, sizeof head_buf,
                                  &needed);
     }
     pe_sigv4_deinit(&signer);
     if (st != PE_OK) {
         return fail("pe_http_signed_head", st);
     }
-    if (strstr(head_buf, REF_SIGNATURE) == NULL) {
+    if (strstr(head_buf, PE_REF_SIGNATURE) == NULL) {
         say("fw_call: not the reference signature:\n");
         say(head_buf);
         return 1;
@@ -254,8 +249,8 @@ int main(int argc, char **argv)
     }
     memset(&cfg, 0, sizeof cfg);
     cfg.region = "us-east-1";
-    cfg.access_key_id = KEY_ID;
-    cfg.secret_access_key = SECRET;
+    cfg.access_key_id = PE_REF_KEY_ID;
+    cfg.secret_access_key = PE_REF_SECRET;
     cfg.endpoint_host = argv[4];
     cfg.endpoint_port = (uint16_t)strtoul(argv[5], NULL, 10);
     cfg.port = &port;
