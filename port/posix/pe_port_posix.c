@@ -228,7 +228,7 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
                         size_t len, uint32_t timeout_ms, bool poll_first)
 {
     uint64_t deadline = 0; /* read from the clock once a wait begins */
-    bool attempt = !(poll_first && timeout_ms > 0);
+    bool wait = poll_first && timeout_ms > 0;
     if (c->fd < 0 || len == 0) {
         return PE_PORT_IO; /* not connected; len 0 is never called */
     }
@@ -236,14 +236,21 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
         len = (size_t)INT32_MAX; /* the count must fit the int32_t result */
     }
     for (;;) {
-        ssize_t n = -1;
-        int w;
-        if (attempt) {
-            n = out ? send(c->fd, out, len, PE_SEND_FLAGS) : recv(c->fd, in, len, 0);
-        } else {
-            errno = EAGAIN; /* as if the attempt found nothing */
+        ssize_t n;
+        if (wait) {
+            int w;
+            if (deadline == 0) {
+                deadline = now_ms() + timeout_ms;
+            }
+            w = wait_fd(c->fd, out ? POLLOUT : POLLIN, deadline);
+            if (w == 0) {
+                return PE_PORT_TIMEOUT;
+            }
+            if (w < 0) {
+                return transfer_error(c, errno);
+            }
         }
-        attempt = true;
+        n = out ? send(c->fd, out, len, PE_SEND_FLAGS) : recv(c->fd, in, len, 0);
         if (n > 0) {
             return (int32_t)n;
         }
@@ -252,6 +259,7 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
             return out ? PE_PORT_IO : PE_PORT_CLOSED;
         }
         if (errno == EINTR) {
+            wait = false; /* interrupted: attempt again at once */
             continue;
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -260,16 +268,7 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
         if (timeout_ms == 0) {
             return PE_PORT_TIMEOUT; /* no wait asked for: no poll either */
         }
-        if (deadline == 0) {
-            deadline = now_ms() + timeout_ms;
-        }
-        w = wait_fd(c->fd, out ? POLLOUT : POLLIN, deadline);
-        if (w == 0) {
-            return PE_PORT_TIMEOUT;
-        }
-        if (w < 0) {
-            return transfer_error(c, errno);
-        }
+        wait = true;
     }
 }
 
