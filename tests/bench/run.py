@@ -192,18 +192,18 @@ def map_share(path, marker):
                 recs.append((pending, int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
             pending = None
     text = rodata = 0
-    for i, (name, addr, size, obj) in enumerate(recs):
-        if marker not in obj or addr == 0:
+    next_addr = 0  # address of the next placed section (0: none)
+    for name, addr, size, obj in reversed(recs):
+        if addr == 0:
             continue
-        for later in recs[i + 1:]:
-            if later[1] != 0:
-                if later[1] >= addr:
-                    size = min(size, later[1] - addr)
-                break
-        if name.startswith(".text"):
-            text += size
-        elif name.startswith(".rodata"):
-            rodata += size
+        if marker in obj:
+            if next_addr >= addr:
+                size = min(size, next_addr - addr)
+            if name.startswith(".text"):
+                text += size
+            elif name.startswith(".rodata"):
+                rodata += size
+        next_addr = addr
     return text, rodata
 
 
