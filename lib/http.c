@@ -1,44 +1,18 @@
 /* http.c - the request head, signed. */
 #include "pe_http.h"
+#include "pe_internal.h"
 #include "sigv4_internal.h"
 
 #include <string.h>
 
-/* The head as it is written: bytes past cap are counted, not written. */
-typedef struct {
-    char *buf;
-    size_t cap;
-    size_t len;
-} out_t;
-
-static void put(out_t *o, const char *s, size_t len)
+/* "name: value\r\n" (name_colon ends in ": "), counted past the end as
+ * pe_jw_put does. */
+static void put_header(pe_json_writer_t *w, const char *name_colon,
+                       const char *value, size_t len)
 {
-    if (o->len < o->cap) {
-        size_t room = o->cap - o->len;
-        memcpy(o->buf + o->len, s, len < room ? len : room);
-    }
-    o->len += len;
-}
-
-/* "name: value\r\n" (name_colon ends in ": "). */
-static void put_header(out_t *o, const char *name_colon, const char *value,
-                       size_t len)
-{
-    put(o, name_colon, strlen(name_colon));
-    put(o, value, len);
-    put(o, "\r\n", 2);
-}
-
-static void put_dec(out_t *o, size_t v)
-{
-    size_t unit = 1;
-    while (v / unit >= 10u) {
-        unit *= 10u;
-    }
-    for (; unit > 0; unit /= 10u) {
-        char c = (char)('0' + v / unit % 10u);
-        put(o, &c, 1);
-    }
+    pe_jw_put(w, name_colon, strlen(name_colon));
+    pe_jw_put(w, value, len);
+    pe_jw_put(w, "\r\n", 2);
 }
 
 static bool has_line_break(const char *s)
@@ -68,7 +42,7 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
                                 const char *region, int64_t now, char *buf,
                                 size_t cap, size_t *needed)
 {
-    out_t o;
+    pe_json_writer_t o; /* used as a counting buffer */
     pe_header_t headers[2];
     pe_sigv4_request_t sr;
     const char *query;
@@ -110,13 +84,11 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
         return st == PE_OK ? PE_ERR_INVALID_ARGUMENT : st;
     }
 
-    o.buf = buf;
-    o.cap = buf ? cap : 0;
-    o.len = 0;
-    put(&o, req->method, strlen(req->method));
-    put(&o, " ", 1);
-    put(&o, req->target, req->target_len);
-    put(&o, " HTTP/1.1\r\n", 11);
+    pe_jw_init(&o, buf, buf ? cap : 0);
+    pe_jw_put(&o, req->method, strlen(req->method));
+    pe_jw_put(&o, " ", 1);
+    pe_jw_put(&o, req->target, req->target_len);
+    pe_jw_put(&o, " HTTP/1.1\r\n", 11);
     put_header(&o, "Host: ", headers[0].value, headers[0].value_len);
     put_header(&o, "X-Amz-Date: ", signer->amz_date, 16);
     if (signer->token) {
@@ -126,14 +98,15 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
     if (req->body) {
         put_header(&o, "Content-Type: ", headers[1].value,
                    headers[1].value_len);
-        put(&o, "Content-Length: ", 16);
-        put_dec(&o, req->body_len);
-        put(&o, "\r\n", 2);
+        char num[20];
+        pe_jw_put(&o, "Content-Length: ", 16);
+        pe_jw_put(&o, num, pe_fmt_i64(num, (int64_t)req->body_len));
+        pe_jw_put(&o, "\r\n", 2);
     }
-    put(&o, "Authorization: ", 15);
+    pe_jw_put(&o, "Authorization: ", 15);
     auth_off = o.len;
     o.len += auth_len; /* the signer writes it in place below */
-    put(&o, "\r\n\r\n", 5); /* with the NUL */
+    pe_jw_put(&o, "\r\n\r\n", 5); /* with the NUL */
     *needed = o.len - 1u;
     if (!buf || o.len > cap) {
         return PE_ERR_BUFFER_TOO_SMALL;
