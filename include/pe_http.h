@@ -20,13 +20,30 @@ extern "C" {
  * sent after it unchanged. Headers, in this order: Host, X-Amz-Date,
  * X-Amz-Security-Token (with a session token), Content-Type and
  * Content-Length (with a body), Authorization. Host, Content-Type and the
- * X-Amz-* headers are signed (service "ses").
+ * X-Amz-* headers are signed (service "ses"); the Authorization value is
+ * the one pe_sigv4_sign() gives the same request.
  *
  * host is the Host header's value ("email.us-east-1.amazonaws.com", or
  * "127.0.0.1:8443" for a non-default port); now is seconds since the epoch.
  * snprintf-like: *needed receives the head's length without the NUL; a
  * NULL buf or a too small cap returns PE_ERR_BUFFER_TOO_SMALL before any
  * hashing, and nothing is written past cap.
+ *
+ * The request must be as pe_build() writes it, which is what lets this
+ * signer skip the general canonicalisation: the target NUL-terminated at
+ * target_len; its query (if any) "key=value" pairs with no key repeated or
+ * a prefix of another, keys and values holding only A-Z a-z 0-9 - . _ ~
+ * and %XX escapes (upper-case hex) of other bytes (the pairs may come in
+ * any order); host, content type and session token without leading,
+ * trailing or repeated blanks or tabs. A request outside that form is
+ * signed differently from pe_sigv4_sign() (the service then answers
+ * SignatureDoesNotMatch).
+ *
+ * PE_ERR_INVALID_ARGUMENT: a NULL pointer (but buf); an empty host; a body
+ * without a content type, or a body_len without a body; a target, host or
+ * content type holding CR, LF or NUL, or a target with no NUL at
+ * target_len; and what pe_sigv4_sign() refuses (an uninitialised signer, a
+ * method that is not a token, a bad region, a time outside 1970..9999).
  */
 pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
                                 const pe_request_t *req, const char *host,

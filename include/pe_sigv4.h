@@ -52,10 +52,9 @@ typedef struct {
     size_t secret_len;                              /* including "AWS4" */
     const char *token;                              /* caller-owned, or NULL */
     size_t token_len;
-    /* cached signing key and the scope it belongs to */
-    char key_date[9];
-    char key_region[PE_SIGV4_MAX_SCOPE_NAME + 1];
-    char key_service[PE_SIGV4_MAX_SCOPE_NAME + 1];
+    /* cached signing key and the scope it belongs to:
+     * "date/region/service" */
+    char key_scope[8 + 2 * PE_SIGV4_MAX_SCOPE_NAME + 3];
     bool key_valid;
     pe_sha256_t key_inner; /* SHA-256 state after (key ^ ipad) */
     pe_sha256_t key_outer; /* SHA-256 state after (key ^ opad) */

@@ -9,19 +9,28 @@
  * canonical request hash and both HMAC passes over the string to sign; the
  * stack holds no hash state.
  *
- * Query strings: each key and value is percent-decoded, then encoded again
- * the RFC 3986 way; a '%' not followed by two hex digits is taken as a
- * literal '%' (and so signs as "%25"). '+' is not a space here.
+ * Fixed texts (the Authorization value, the string to sign, the client's
+ * canonical headers and HTTP head) are templates that name pieces of the
+ * request (emit()). Three parts, so that a firmware links only what it
+ * calls:
+ *   - the core: credentials, key cache, templates, sign_begin() and
+ *     sign_end() around a canonicaliser;
+ *   - the client's canonicaliser and head (pe_sigv4_head_, lib/http.c's
+ *     signed head), for requests as pe_build writes them;
+ *   - the general canonicaliser (pe_sigv4_sign): any path, query and
+ *     headers.
+ *
+ * Query strings (general): each key and value is percent-decoded, then
+ * encoded again the RFC 3986 way; a '%' not followed by two hex digits is
+ * taken as a literal '%' (and so signs as "%25"). '+' is not a space here.
  */
 #include "sigv4_internal.h"
 
 #include "pe_crypto.h"
+#include "pe_http.h"     /* PE_SIGNING_SERVICE */
+#include "pe_internal.h" /* pe_fmt_i64 */
 
 #include <string.h>
-
-#define ALGORITHM "AWS4-HMAC-SHA256"
-#define TERMINATOR "aws4_request"
-#define LIT(s) (s), (sizeof(s) - 1u)
 
 /* 9999-12-31T23:59:59Z, the last second pe_amz_date can write. */
 #define MAX_TIME INT64_C(253402300799)
@@ -29,30 +38,18 @@
 static const char hex_upper[] = "0123456789ABCDEF";
 static const char hex_lower[] = "0123456789abcdef";
 
-/* Bit (c & 7) of byte (c >> 3) is set for the bytes URI encoding keeps:
- * row 0 the unreserved A-Z a-z 0-9 - . _ ~, row 1 those and '/'. */
-static const unsigned char kept_map[2][32] = {
+/* Bit (c & 7) of byte (c >> 3) is set for the 7-bit bytes c of a class:
+ * row 0 the unreserved A-Z a-z 0-9 - . _ ~ (URI encoding keeps them), row
+ * 1 those and '/', row 2 RFC 9110's token characters. */
+static const unsigned char byte_class[3][16] = {
     {0, 0, 0, 0, 0, 0x60, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0x87, 0xFE, 0xFF,
      0xFF, 0x47},
     {0, 0, 0, 0, 0, 0xE0, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0x87, 0xFE, 0xFF,
-     0xFF, 0x47}};
-#define UNRESERVED kept_map[0]
-#define KEPT(map, c) ((((unsigned)(map)[(c) >> 3] >> ((c) & 7u)) & 1u) != 0u)
-
-static unsigned char lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/* RFC 9110 token character. */
-static bool is_tchar(unsigned char c)
-{
-    static const char extra[] = "!#$%&'*+^`|";
-    return KEPT(UNRESERVED, c) ||
-           (c != 0 && memchr(extra, c, sizeof extra - 1u) != NULL);
-}
+     0xFF, 0x47},
+    {0, 0, 0, 0, 0xFA, 0x6C, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0xC7, 0xFF, 0xFF,
+     0xFF, 0x57}};
+#define UNRESERVED byte_class[0]
+#define KEPT(map, c) ((c) < 128u && (((unsigned)(map)[(c) >> 3] >> ((c) & 7u)) & 1u) != 0u)
 
 static bool is_token(const char *s, size_t len)
 {
@@ -61,7 +58,7 @@ static bool is_token(const char *s, size_t len)
         return false;
     }
     for (i = 0; i < len; i++) {
-        if (!is_tchar((unsigned char)s[i])) {
+        if (!KEPT(byte_class[2], (unsigned char)s[i])) {
             return false;
         }
     }
@@ -89,27 +86,6 @@ static void hex_encode(char *out, const unsigned char *in, size_t n)
         out[2 * n + 1] = hex_lower[c & 15u];
         out[2 * n] = hex_lower[c >> 4];
     }
-}
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = lower(c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-/* The byte of the escape whose two hex digits start at p, or -1. */
-static int pct_decode(const unsigned char *p, size_t avail)
-{
-    int hi, lo;
-    if (avail < 2) {
-        return -1;
-    }
-    hi = hex_value(p[0]);
-    lo = hex_value(p[1]);
-    return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
 }
 
 /* ------------------------------------------------------------------ */
@@ -168,53 +144,634 @@ static void hw_put(pe_sigv4_signer_t *s, const void *data, size_t len)
     }
 }
 
-/* Header value trimmed, inner runs of blanks as one space. */
-static void hw_value(pe_sigv4_signer_t *s, const char *v, size_t len)
+/* URI encoding of src: every byte the map does not keep as %XX. */
+static void hw_uri(pe_sigv4_signer_t *s, const char *src, size_t len,
+                   const unsigned char *keep)
 {
-    size_t i = 0;
-    while (len > 0 && is_blank(v[len - 1])) {
-        len--;
-    }
-    while (i < len && is_blank(v[i])) {
-        i++;
-    }
-    while (i < len) {
-        size_t end = i;
-        while (end < len && !is_blank(v[end])) {
-            end++;
+    while (len-- > 0) {
+        unsigned c = (unsigned char)*src++;
+        if (KEPT(keep, c)) {
+            hw_byte(s, (unsigned char)c);
+        } else {
+            hw_byte(s, '%');
+            hw_byte(s, (unsigned char)hex_upper[c >> 4]);
+            hw_byte(s, (unsigned char)hex_upper[c & 15u]);
         }
-        hw_put(s, v + i, end - i);
-        if (end == len) {
-            break;
+    }
+}
+
+/* A canonical URI without dot-segment removal: the path encoded once more
+ * ('/' kept); an empty path is "/". */
+static void hw_path_plain(pe_sigv4_signer_t *s, const char *p, size_t len)
+{
+    if (len == 0) {
+        hw_byte(s, '/');
+    }
+    hw_uri(s, p, len, byte_class[1]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Templates                                                           */
+
+/* A piece of text: p NULL means absent, or (with n > 0) n bytes that
+ * are reserved in a buffer and filled in later. */
+typedef struct {
+    const char *p;
+    size_t n;
+} piece_t;
+
+/* The pieces templates name. The first four are the scope's parts, in
+ * the order the signing key is derived from them. */
+enum {
+    A_DATE8,   /* "20150830" */
+    A_REGION,
+    A_SERVICE,
+    A_TERM,    /* "aws4_request" */
+    A_DATE,    /* X-Amz-Date's value */
+    A_KEY_ID,
+    A_SIGNED,  /* SignedHeaders' value */
+    A_HEX,     /* a hash in hex: payload, canonical request, signature */
+    A_METHOD,
+    A_HOST,
+    A_TOKEN,
+    A_TYPE,    /* Content-Type's value */
+    A_TARGET,
+    A_LENGTH,  /* Content-Length's value */
+    A_COUNT
+};
+
+/* Template bytes: below 0x80 as they are; 0x80 + k: piece k; 0xC0 + k:
+ * the rest of the line, up to and with its '\n', only when piece k is
+ * there. */
+#define T_DATE8 "\x80"
+#define T_REGION "\x81"
+#define T_SERVICE "\x82"
+#define T_TERM "\x83"
+#define T_DATE "\x84"
+#define T_KEY_ID "\x85"
+#define T_SIGNED "\x86"
+#define T_HEX "\x87"
+#define T_METHOD "\x88"
+#define T_HOST "\x89"
+#define T_TOKEN "\x8A"
+#define T_TYPE "\x8B"
+#define T_TARGET "\x8C"
+#define T_LENGTH "\x8D"
+#define IF_TOKEN "\xCA"
+#define IF_TYPE "\xCB"
+
+#define T_SCOPE T_DATE8 "/" T_REGION "/" T_SERVICE "/" T_TERM
+/* The signer's key_scope */
+static const char t_key_scope[] = T_DATE8 "/" T_REGION "/" T_SERVICE;
+static const char t_auth[] = "AWS4-HMAC-SHA256 Credential=" T_KEY_ID "/" T_SCOPE
+                             ", SignedHeaders=" T_SIGNED ", Signature=" T_HEX;
+static const char t_string_to_sign[] = "AWS4-HMAC-SHA256\n" T_DATE "\n" T_SCOPE
+                                       "\n" T_HEX;
+static const char t_method[] = T_METHOD "\n";
+/* The end of every canonical request: the header block's empty line,
+ * SignedHeaders, the payload's hash. */
+#define T_TAIL "\n" T_SIGNED "\n" T_HEX
+/* The client's canonical headers, then T_TAIL. */
+static const char t_built[] =
+    IF_TYPE "content-type:" T_TYPE "\n"
+    "host:" T_HOST "\n"
+    "x-amz-date:" T_DATE "\n"
+    IF_TOKEN "x-amz-security-token:" T_TOKEN "\n" T_TAIL;
+#define T_TAIL_ONLY (t_built + sizeof t_built - sizeof T_TAIL)
+/* The client's head up to the Authorization value (t_auth). */
+static const char t_head[] =
+    T_METHOD " " T_TARGET " HTTP/1.1\r\n"
+    "Host: " T_HOST "\r\n"
+    "X-Amz-Date: " T_DATE "\r\n"
+    IF_TOKEN "X-Amz-Security-Token: " T_TOKEN "\r\n"
+    IF_TYPE "Content-Type: " T_TYPE "\r\n"
+    IF_TYPE "Content-Length: " T_LENGTH "\r\n"
+    "Authorization: ";
+
+/* Where emitted text goes: into buf while it fits (else buf becomes
+ * NULL: nothing is written past cap), counted in len in any case. */
+typedef struct {
+    char *buf;
+    size_t cap;
+    size_t len;
+    int diff; /* whether buf held other bytes where the text went */
+} sink_t;
+
+/* p[0..n) into o, or into the signer's hash when o is NULL. */
+static void out(pe_sigv4_signer_t *s, sink_t *o, const char *p, size_t n)
+{
+    if (o == NULL) {
+        hw_put(s, p, n);
+        return;
+    }
+    if (n > o->cap - o->len) {
+        o->buf = NULL;
+    }
+    if (o->buf != NULL && p != NULL) {
+        o->diff |= memcmp(o->buf + o->len, p, n);
+        memcpy(o->buf + o->len, p, n);
+    }
+    o->len += n;
+}
+
+static void emit(pe_sigv4_signer_t *s, sink_t *o, const char *t,
+                 const piece_t *arg)
+{
+    for (;;) {
+        size_t n = 0;
+        unsigned c;
+        while ((c = (unsigned char)t[n]) != 0 && c < 0x80u) {
+            n++;
         }
-        hw_byte(s, ' ');
-        i = end;
-        while (is_blank(v[i])) { /* stops: v[len - 1] is not blank */
-            i++;
+        out(s, o, t, n);
+        if (c == 0) {
+            return;
+        }
+        t += n + 1;
+        if (c < 0xC0u) {
+            out(s, o, arg[c - 0x80u].p, arg[c - 0x80u].n);
+        } else if (arg[c - 0xC0u].p == NULL) {
+            t = strchr(t, '\n') + 1;
         }
     }
 }
 
 /* ------------------------------------------------------------------ */
-/* URI encoding, a byte at a time                                      */
+/* HMAC-SHA256 (RFC 2104) on the context API                           */
 
-/* Streams the URI encoding of a path (or a segment of it) or, with
- * decode, of a query key or value, which is percent-decoded first. */
+/* inner and outer receive the states after (key ^ ipad) and (key ^ opad);
+ * pad is PE_SHA256_BLOCK bytes of scratch (wiped here), key may be pad. */
+static int hmac_init(pe_sha256_t *inner, pe_sha256_t *outer,
+                     const unsigned char *key, size_t len, unsigned char *pad)
+{
+    size_t i;
+    int rc = 0;
+    if (len > PE_SHA256_BLOCK) { /* a long key is replaced by its hash */
+        rc |= pe_sha256_start(inner);
+        rc |= pe_sha256_update(inner, key, len);
+        rc |= pe_sha256_finish(inner, pad);
+        len = PE_SHA256_LEN;
+    } else {
+        memmove(pad, key, len);
+    }
+    memset(pad + len, 0, PE_SHA256_BLOCK - len);
+    for (i = 0; i < PE_SHA256_BLOCK; i++) {
+        pad[i] ^= 0x36;
+    }
+    rc |= pe_sha256_start(inner);
+    rc |= pe_sha256_update(inner, pad, PE_SHA256_BLOCK);
+    for (i = 0; i < PE_SHA256_BLOCK; i++) {
+        pad[i] ^= 0x36 ^ 0x5c;
+    }
+    rc |= pe_sha256_start(outer);
+    rc |= pe_sha256_update(outer, pad, PE_SHA256_BLOCK);
+    pe_wipe(pad, PE_SHA256_BLOCK);
+    return rc;
+}
+
+/* Finishes the inner hash in ctx, then runs the outer pass in ctx too
+ * (mac holds the inner hash meanwhile). */
+static int hmac_finish(pe_sha256_t *ctx, const pe_sha256_t *outer,
+                       unsigned char mac[PE_SHA256_LEN])
+{
+    int rc = pe_sha256_finish(ctx, mac);
+    pe_sha256_clone(ctx, outer);
+    rc |= pe_sha256_update(ctx, mac, PE_SHA256_LEN);
+    rc |= pe_sha256_finish(ctx, mac);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Credentials and dates                                               */
+
+pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
+                          const char *secret, const char *session_token)
+{
+    size_t i, key_id_len, secret_len;
+    if (signer == NULL) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    pe_sigv4_deinit(signer);
+    if (key_id == NULL || secret == NULL) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    key_id_len = strlen(key_id);
+    secret_len = strlen(secret);
+    if (key_id_len == 0 || key_id_len > PE_SIGV4_MAX_KEY_ID ||
+        secret_len == 0 || secret_len > PE_SIGV4_MAX_SECRET) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    for (i = 0; i < key_id_len; i++) { /* it goes into "Credential=" */
+        char c = key_id[i];
+        if (c <= ' ' || c > '~' || c == '/' || c == ',') {
+            return PE_ERR_INVALID_ARGUMENT;
+        }
+    }
+    if (session_token != NULL) {
+        signer->token_len = strlen(session_token);
+        if (signer->token_len == 0 ||
+            !is_one_line(session_token, signer->token_len)) {
+            signer->token_len = 0;
+            return PE_ERR_INVALID_ARGUMENT;
+        }
+        signer->token = session_token;
+    }
+    memcpy(signer->key_id, key_id, key_id_len + 1u);
+    memcpy(signer->secret, "AWS4", 4);
+    memcpy(signer->secret + 4, secret, secret_len);
+    signer->secret_len = 4 + secret_len;
+    return PE_OK;
+}
+
+void pe_sigv4_deinit(pe_sigv4_signer_t *signer)
+{
+    if (signer != NULL) {
+        pe_wipe(signer, sizeof *signer);
+    }
+}
+
+void pe_sigv4_set_trace(pe_sigv4_signer_t *signer, pe_sigv4_trace_fn fn,
+                        void *fn_ctx)
+{
+    signer->trace = (void (*)(void))fn;
+    signer->trace_ctx = fn_ctx;
+}
+
+/* n as `width` decimal digits (the leading ones zero). */
+static void put_dec(char *out, uint32_t v, unsigned width)
+{
+    while (width-- > 0) {
+        out[width] = (char)('0' + v % 10u);
+        v /= 10u;
+    }
+}
+
+uint32_t pe_days_in_(uint32_t year, uint32_t month)
+{
+    uint32_t leap = (year % 4u == 0 && year % 100u != 0) || year % 400u == 0;
+    if (month == 0) {
+        return 365u + leap;
+    }
+    /* 31 and 30 alternate, restarting at August */
+    return month == 2 ? 28u + leap : 30u + ((month + (month >> 3)) & 1u);
+}
+
+pe_status_t pe_amz_date(int64_t time, char out[17])
+{
+    uint32_t days, sec, n, year = 1970, month = 1;
+    if (out == NULL) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    if (time < 0 || time > MAX_TIME) {
+        out[0] = '\0';
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    /* 86400 = 128 * 675: a 32-bit division (time >> 7 < 2^31) */
+    days = (uint32_t)((uint64_t)time >> 7) / 675u;
+    sec = (uint32_t)(time - (int64_t)days * 86400);
+    while (days >= (n = pe_days_in_(year, 0))) {
+        days -= n;
+        year++;
+    }
+    while (days >= (n = pe_days_in_(year, month))) {
+        days -= n;
+        month++;
+    }
+    put_dec(out, year * 10000u + month * 100u + days + 1u, 8);
+    out[8] = 'T';
+    put_dec(out + 9, sec / 3600u * 10000u + sec / 60u % 60u * 100u + sec % 60u, 6);
+    out[15] = 'Z';
+    out[16] = '\0';
+    return PE_OK;
+}
+
+pe_status_t pe_uri_encode(const char *src, size_t len, bool keep_slash,
+                          char *dst, size_t cap, size_t *needed)
+{
+    const unsigned char *keep = byte_class[keep_slash ? 1 : 0];
+    const unsigned char *s = (const unsigned char *)src;
+    size_t i, n = len, o = 0;
+    if ((src == NULL && len > 0) || len > ((size_t)-1 - 1u) / 3u) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    for (i = 0; i < len; i++) {
+        if (!KEPT(keep, s[i])) {
+            n += 2;
+        }
+    }
+    if (needed != NULL) {
+        *needed = n;
+    }
+    if (dst == NULL || cap < n + 1u) {
+        if (dst != NULL && cap > 0) {
+            dst[0] = '\0';
+        }
+        return PE_ERR_BUFFER_TOO_SMALL;
+    }
+    for (i = 0; i < len; i++) {
+        unsigned char c = s[i];
+        if (KEPT(keep, c)) {
+            dst[o++] = (char)c;
+        } else {
+            dst[o++] = '%';
+            dst[o++] = hex_upper[c >> 4];
+            dst[o++] = hex_upper[c & 15u];
+        }
+    }
+    dst[o] = '\0';
+    return PE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Core: one signature around a canonicaliser                          */
+
+/* A signature in progress: the templates' pieces and the payload. */
+typedef struct {
+    piece_t arg[A_COUNT];
+    const void *payload;
+    size_t payload_len;
+    char *hex; /* the signature's place; the hashes' hex meanwhile */
+    int rc;
+} job_t;
+
+/* A region or service name: 1..PE_SIGV4_MAX_SCOPE_NAME unreserved bytes
+ * (its length goes to x->n). */
+static bool valid_scope_name(piece_t *x)
+{
+    size_t i;
+    if (x->p == NULL) {
+        return false;
+    }
+    for (i = 0; x->p[i] != '\0'; i++) {
+        if (i >= PE_SIGV4_MAX_SCOPE_NAME || !KEPT(UNRESERVED, (unsigned char)x->p[i])) {
+            return false;
+        }
+    }
+    x->n = i;
+    return i > 0;
+}
+
+/* The checks both canonicalisers share, with the method, region, service
+ * and payload in j; fills in the other pieces the core names and
+ * signer->amz_date. */
+static pe_status_t job_check(pe_sigv4_signer_t *s, job_t *j, int64_t time)
+{
+    piece_t *a = j->arg;
+    if (s->key_id[0] == '\0' || a[A_METHOD].p == NULL ||
+        (j->payload == NULL && j->payload_len > 0) ||
+        !valid_scope_name(&a[A_REGION]) || !valid_scope_name(&a[A_SERVICE])) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    a[A_METHOD].n = strlen(a[A_METHOD].p);
+    if (!is_token(a[A_METHOD].p, a[A_METHOD].n)) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    a[A_DATE8].p = s->amz_date;
+    a[A_DATE8].n = 8;
+    a[A_DATE].p = s->amz_date;
+    a[A_DATE].n = 16;
+    a[A_TERM].p = "aws4_request";
+    a[A_TERM].n = 12;
+    a[A_KEY_ID].p = s->key_id;
+    a[A_KEY_ID].n = strlen(s->key_id);
+    a[A_HEX].n = PE_SHA256_HEX_LEN;
+    return pe_amz_date(time, s->amz_date);
+}
+
+/* Hex of the hash in work into out[0..63] (no NUL). */
+static int finish_hex(pe_sigv4_signer_t *s, char *out)
+{
+    int rc = pe_sha256_finish(&s->work, (unsigned char *)out);
+    hex_encode(out, (const unsigned char *)out, PE_SHA256_LEN);
+    return rc;
+}
+
+/* kSigning for the scope a[A_DATE8..A_TERM], kept as padded states in the
+ * signer unless they hold it already (key_scope: "date/region/service").
+ * The first key is the secret, the next ones each step's MAC in the
+ * signer's block, wiped by the last hmac_init. */
+static int derive_key(pe_sigv4_signer_t *s, const piece_t *a)
+{
+    const unsigned char *key = s->secret;
+    size_t key_len = s->secret_len, i;
+    sink_t o;
+    int rc = 0;
+    o.buf = s->key_scope;
+    o.cap = sizeof s->key_scope;
+    o.len = 0;
+    o.diff = 0;
+    emit(s, &o, t_key_scope, a);
+    out(s, &o, "", 1);
+    if (s->key_valid && o.diff == 0) {
+        return 0;
+    }
+    s->key_valid = false;
+    for (i = 0; i < 4; i++) {
+        rc |= hmac_init(&s->key_inner, &s->key_outer, key, key_len, s->block);
+        rc |= pe_sha256_update(&s->key_inner, a[i].p, a[i].n);
+        rc |= hmac_finish(&s->key_inner, &s->key_outer, s->block);
+        key = s->block;
+        key_len = PE_SHA256_LEN;
+    }
+    rc |= hmac_init(&s->key_inner, &s->key_outer, key, key_len, s->block);
+    if (rc != 0) {
+        pe_wipe(&s->key_inner, sizeof s->key_inner);
+        pe_wipe(&s->key_outer, sizeof s->key_outer);
+        return rc;
+    }
+    s->key_valid = true;
+    return 0;
+}
+
+/* With the Authorization value written and its signature's place at hex:
+ * derives or finds the key, hashes the payload (its hex at hex) and starts
+ * the canonical request with its method line. The canonicaliser then
+ * hashes the canonical URI, query and headers, and calls sign_end(). */
+static void sign_begin(pe_sigv4_signer_t *s, job_t *j, char *hex)
+{
+    int rc = derive_key(s, j->arg);
+    j->hex = hex;
+    j->arg[A_HEX].p = hex;
+    rc |= pe_sha256_start(&s->work);
+    rc |= pe_sha256_update(&s->work, j->payload, j->payload_len);
+    rc |= finish_hex(s, hex);
+    rc |= pe_sha256_start(&s->work);
+    j->rc = rc;
+    hw_start(s, PE_SIGV4_TRACE_CANONICAL_REQUEST);
+    emit(s, NULL, t_method, j->arg);
+}
+
+/* Ends the canonical request with template t, hashes the string to sign
+ * into the HMAC and writes the signature at j->hex. If a hash failed:
+ * wipes out[0..len) and returns PE_ERR_CRYPTO. */
+static pe_status_t sign_end(pe_sigv4_signer_t *s, job_t *j, const char *t,
+                            char *out_buf, size_t len)
+{
+    int rc = j->rc;
+    emit(s, NULL, t, j->arg);
+    rc |= hw_flush(s);
+    rc |= finish_hex(s, j->hex);
+
+    /* String to sign, straight into the HMAC's inner pass */
+    pe_sha256_clone(&s->work, &s->key_inner);
+    hw_start(s, PE_SIGV4_TRACE_STRING_TO_SIGN);
+    emit(s, NULL, t_string_to_sign, j->arg);
+    rc |= hw_flush(s);
+    rc |= hmac_finish(&s->work, &s->key_outer, s->block);
+    pe_sha256_free(&s->work);
+
+    hex_encode(j->hex, s->block, PE_SHA256_LEN);
+    pe_wipe(s->block, PE_SHA256_LEN);
+    if (rc != 0) {
+        pe_wipe(out_buf, len);
+        return PE_ERR_CRYPTO;
+    }
+    return PE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The client's canonicaliser and head: requests as pe_build writes    */
+/* them                                                                */
+
+/* The query of a target as pe_build writes it: NUL-terminated, "key=value"
+ * pairs already in canonical form, no key repeated or a prefix of
+ * another. Its pairs in order, by repeated selection of the next smallest
+ * (pe_build writes three at most): strcmp of the pairs' suffixes of the
+ * target orders them by key, as the keys differ before either ends, and
+ * stops at the target's NUL. */
+static void hw_query_sorted(pe_sigv4_signer_t *s, const char *q)
+{
+    const char *prev = NULL;
+    for (;;) {
+        const char *best = NULL, *p;
+        for (p = q;; p++) {
+            if ((prev == NULL || strcmp(p, prev) > 0) &&
+                (best == NULL || strcmp(p, best) < 0)) {
+                best = p;
+            }
+            p = strchr(p, '&');
+            if (p == NULL) {
+                break;
+            }
+        }
+        if (best == NULL) {
+            return;
+        }
+        if (prev != NULL) {
+            hw_byte(s, '&');
+        }
+        hw_put(s, best, strcspn(best, "&"));
+        prev = best;
+    }
+}
+
+pe_status_t pe_sigv4_head_(pe_sigv4_signer_t *signer, const pe_request_t *req,
+                           const char *host, const char *region, int64_t time,
+                           char *buf, size_t cap, size_t *needed)
+{
+    /* SignedHeaders: "content-type;" with a body, ";x-amz-security-token"
+     * with a token */
+    static const char names[] = "content-type;host;x-amz-date;x-amz-security-token";
+    const char *target = req->target, *end = target + req->target_len;
+    const char *q = memchr(target, '?', req->target_len);
+    job_t j;
+    piece_t *a = j.arg;
+    sink_t o;
+    char num[20];
+    size_t first = req->body ? 0 : 13;
+    pe_status_t st;
+
+    memset(&j, 0, sizeof j);
+    a[A_METHOD].p = req->method;
+    a[A_REGION].p = region;
+    a[A_SERVICE].p = PE_SIGNING_SERVICE;
+    j.payload = req->body;
+    j.payload_len = req->body_len;
+    a[A_TARGET].p = target;
+    a[A_TARGET].n = req->target_len;
+    a[A_HOST].p = host;
+    a[A_HOST].n = strlen(host);
+    a[A_TOKEN].p = signer->token;
+    a[A_TOKEN].n = signer->token_len;
+    if (req->body) {
+        a[A_TYPE].p = req->content_type;
+        a[A_TYPE].n = strlen(req->content_type);
+        a[A_LENGTH].p = num;
+        a[A_LENGTH].n = pe_fmt_i64(num, (int64_t)req->body_len);
+    }
+    a[A_SIGNED].p = names + first;
+    a[A_SIGNED].n = (signer->token ? sizeof names - 1u : 28u) - first;
+    st = job_check(signer, &j, time);
+    if (st == PE_OK && (!is_one_line(target, req->target_len) ||
+                        target[req->target_len] != '\0' ||
+                        !is_one_line(host, a[A_HOST].n) ||
+                        !is_one_line(a[A_TYPE].p, a[A_TYPE].n))) {
+        st = PE_ERR_INVALID_ARGUMENT;
+    }
+    if (st != PE_OK) {
+        return st;
+    }
+    memset(&o, 0, sizeof o);
+    o.buf = buf;
+    o.cap = cap;
+    emit(signer, &o, t_head, a);
+    emit(signer, &o, t_auth, a);
+    out(signer, &o, "\r\n\r\n", 5); /* with the NUL */
+    *needed = o.len - 1u;
+    if (o.buf == NULL) {
+        return PE_ERR_BUFFER_TOO_SMALL;
+    }
+    sign_begin(signer, &j, buf + o.len - 5u - PE_SHA256_HEX_LEN);
+    hw_path_plain(signer, target, (size_t)((q ? q : end) - target));
+    hw_byte(signer, '\n');
+    if (q != NULL) {
+        hw_query_sorted(signer, q + 1);
+    }
+    hw_byte(signer, '\n');
+    return sign_end(signer, &j, t_built, buf, o.len);
+}
+
+/* ------------------------------------------------------------------ */
+/* The general canonicaliser: URI decoding and encoding                */
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = lower(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* The byte of the escape whose two hex digits start at p, or -1. */
+static int pct_decode(const unsigned char *p, size_t avail)
+{
+    int hi, lo;
+    if (avail < 2) {
+        return -1;
+    }
+    hi = hex_value(p[0]);
+    lo = hex_value(p[1]);
+    return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
+}
+
+/* Streams the URI encoding of a query key or value, percent-decoded
+ * first. */
 typedef struct {
     const unsigned char *p, *end;
-    const unsigned char *keep; /* a row of kept_map */
-    bool decode;
     unsigned char npending;
     unsigned char pending[2];
 } enc_t;
 
-static void enc_init(enc_t *it, const char *s, size_t len,
-                     const unsigned char *keep, bool decode)
+static void enc_init(enc_t *it, const char *s, size_t len)
 {
     it->p = (const unsigned char *)s;
     it->end = it->p + len;
-    it->keep = keep;
-    it->decode = decode;
     it->npending = 0;
 }
 
@@ -230,12 +787,11 @@ static int enc_next(enc_t *it)
         return -1;
     }
     c = *it->p++;
-    if (it->decode && c == '%' &&
-        (d = pct_decode(it->p, (size_t)(it->end - it->p))) >= 0) {
+    if (c == '%' && (d = pct_decode(it->p, (size_t)(it->end - it->p))) >= 0) {
         c = (unsigned)d;
         it->p += 2;
     }
-    if (KEPT(it->keep, c)) {
+    if (KEPT(UNRESERVED, c)) {
         return (int)c;
     }
     it->pending[0] = (unsigned char)hex_upper[c >> 4];
@@ -244,19 +800,18 @@ static int enc_next(enc_t *it)
     return '%';
 }
 
-static void hw_encode(pe_sigv4_signer_t *s, const char *src, size_t len,
-                      const unsigned char *keep, bool decode)
+static void hw_encode(pe_sigv4_signer_t *s, const char *src, size_t len)
 {
     enc_t it;
     int c;
-    enc_init(&it, src, len, keep, decode);
+    enc_init(&it, src, len);
     while ((c = enc_next(&it)) >= 0) {
         hw_byte(s, (unsigned char)c);
     }
 }
 
 /* ------------------------------------------------------------------ */
-/* Canonical URI                                                       */
+/* General: canonical URI                                              */
 
 enum { SEG_SKIP, SEG_UP, SEG_NAME };
 
@@ -317,7 +872,7 @@ static void hw_path_normalized(pe_sigv4_signer_t *s, const char *p,
             if (kept++ > 0) {
                 hw_byte(s, '/');
             }
-            hw_encode(s, p + start, end - start, UNRESERVED, false);
+            hw_uri(s, p + start, end - start, UNRESERVED);
         }
         if (end == len) {
             break;
@@ -330,25 +885,14 @@ static void hw_path_normalized(pe_sigv4_signer_t *s, const char *p,
     }
 }
 
-static void hw_path(pe_sigv4_signer_t *s, const pe_sigv4_request_t *req)
-{
-    if (req->path_len == 0) {
-        hw_byte(s, '/');
-    } else if ((req->flags & PE_SIGV4_NORMALIZE_PATH) != 0u) {
-        hw_path_normalized(s, req->path, req->path_len);
-    } else {
-        hw_encode(s, req->path, req->path_len, kept_map[1], false);
-    }
-}
-
 /* ------------------------------------------------------------------ */
-/* Canonical query                                                     */
+/* General: canonical query                                            */
 
 static int qenc_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
     enc_t x, y;
-    enc_init(&x, a, alen, UNRESERVED, true);
-    enc_init(&y, b, blen, UNRESERVED, true);
+    enc_init(&x, a, alen);
+    enc_init(&y, b, blen);
     for (;;) {
         int ca = enc_next(&x), cb = enc_next(&y);
         if (ca != cb || ca < 0) {
@@ -424,26 +968,55 @@ static void hw_query(pe_sigv4_signer_t *s, const char *q, size_t qlen)
             hw_byte(s, '&');
         }
         qparam_at(q, qlen, best, &x);
-        hw_encode(s, x.key, x.key_len, UNRESERVED, true);
+        hw_encode(s, x.key, x.key_len);
         hw_byte(s, '=');
-        hw_encode(s, x.value, x.value_len, UNRESERVED, true);
+        hw_encode(s, x.value, x.value_len);
         prev = best;
     }
 }
 
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* Header value trimmed, inner runs of blanks as one space. */
+static void hw_value(pe_sigv4_signer_t *s, const char *v, size_t len)
+{
+    size_t i = 0;
+    while (len > 0 && is_blank(v[len - 1])) {
+        len--;
+    }
+    while (i < len && is_blank(v[i])) {
+        i++;
+    }
+    while (i < len) {
+        size_t end = i;
+        while (end < len && !is_blank(v[end])) {
+            end++;
+        }
+        hw_put(s, v + i, end - i);
+        if (end == len) {
+            break;
+        }
+        hw_byte(s, ' ');
+        i = end;
+        while (is_blank(v[i])) { /* stops: v[len - 1] is not blank */
+            i++;
+        }
+    }
+}
+
 /* ------------------------------------------------------------------ */
-/* Canonical headers: the caller's plus the signer's own ("virtual").  */
+/* General: canonical headers, the caller's plus the signer's own      */
+/* ("virtual").                                                        */
 
 enum { VIRT_DATE, VIRT_TOKEN, VIRT_CONTENT_SHA256, NVIRT_MAX };
 
-/* The signer's headers; their values come from hset_value(). */
+/* The signer's headers; their values come from hw_hvalue(). */
 static const pe_header_t virt_headers[NVIRT_MAX] = {
     {"x-amz-date", 10, NULL, 16},
     {"x-amz-security-token", 20, NULL, 0},
     {"x-amz-content-sha256", 20, NULL, PE_SHA256_HEX_LEN}};
 
 typedef struct {
-    const pe_sigv4_request_t *req;
     const pe_header_t *user;
     size_t nuser;
     size_t count; /* nuser + virtual ones */
@@ -529,7 +1102,6 @@ static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
     if ((req->flags & PE_SIGV4_CONTENT_SHA256) != 0u) {
         h->virt[n++] = VIRT_CONTENT_SHA256;
     }
-    h->req = req;
     h->user = req->headers;
     h->nuser = req->header_count;
     h->count = h->nuser + n;
@@ -589,388 +1161,75 @@ static void hw_headers(pe_sigv4_signer_t *s, const hset_t *h, char *names)
 }
 
 /* ------------------------------------------------------------------ */
-/* HMAC-SHA256 (RFC 2104) on the context API                           */
-
-/* inner and outer receive the states after (key ^ ipad) and (key ^ opad);
- * pad is PE_SHA256_BLOCK bytes of scratch (wiped here), key may be pad. */
-static int hmac_init(pe_sha256_t *inner, pe_sha256_t *outer,
-                     const unsigned char *key, size_t len, unsigned char *pad)
-{
-    size_t i;
-    int rc = 0;
-    if (len > PE_SHA256_BLOCK) { /* a long key is replaced by its hash */
-        rc |= pe_sha256_start(inner);
-        rc |= pe_sha256_update(inner, key, len);
-        rc |= pe_sha256_finish(inner, pad);
-        len = PE_SHA256_LEN;
-    } else {
-        memmove(pad, key, len);
-    }
-    memset(pad + len, 0, PE_SHA256_BLOCK - len);
-    for (i = 0; i < PE_SHA256_BLOCK; i++) {
-        pad[i] ^= 0x36;
-    }
-    rc |= pe_sha256_start(inner);
-    rc |= pe_sha256_update(inner, pad, PE_SHA256_BLOCK);
-    for (i = 0; i < PE_SHA256_BLOCK; i++) {
-        pad[i] ^= 0x36 ^ 0x5c;
-    }
-    rc |= pe_sha256_start(outer);
-    rc |= pe_sha256_update(outer, pad, PE_SHA256_BLOCK);
-    pe_wipe(pad, PE_SHA256_BLOCK);
-    return rc;
-}
-
-/* Finishes the inner hash in ctx, then runs the outer pass in ctx too
- * (mac holds the inner hash meanwhile). */
-static int hmac_finish(pe_sha256_t *ctx, const pe_sha256_t *outer,
-                       unsigned char mac[PE_SHA256_LEN])
-{
-    int rc = pe_sha256_finish(ctx, mac);
-    pe_sha256_clone(ctx, outer);
-    rc |= pe_sha256_update(ctx, mac, PE_SHA256_LEN);
-    rc |= pe_sha256_finish(ctx, mac);
-    return rc;
-}
-
-/* One step of the key chain: the signer's block = HMAC(key, msg), in the
- * signer's key states (key may be the block). */
-static int derive_step(pe_sigv4_signer_t *s, const unsigned char *key,
-                       size_t key_len, const char *msg, size_t msg_len)
-{
-    int rc = hmac_init(&s->key_inner, &s->key_outer, key, key_len, s->block);
-    rc |= pe_sha256_update(&s->key_inner, msg, msg_len);
-    rc |= hmac_finish(&s->key_inner, &s->key_outer, s->block);
-    return rc;
-}
-
-/* kSigning for the request's scope, kept as padded states in the signer;
- * the intermediate keys (in the signer's block) are wiped by the last
- * hmac_init. */
-static int derive_key(pe_sigv4_signer_t *s, const pe_sigv4_request_t *req,
-                      size_t region_len, size_t service_len)
-{
-    unsigned char *k = s->block;
-    int rc;
-    s->key_valid = false;
-    rc = derive_step(s, s->secret, s->secret_len, s->amz_date, 8);
-    rc |= derive_step(s, k, PE_SHA256_LEN, req->region, region_len);
-    rc |= derive_step(s, k, PE_SHA256_LEN, req->service, service_len);
-    rc |= derive_step(s, k, PE_SHA256_LEN, LIT(TERMINATOR));
-    rc |= hmac_init(&s->key_inner, &s->key_outer, k, PE_SHA256_LEN, s->block);
-    if (rc != 0) {
-        pe_wipe(&s->key_inner, sizeof s->key_inner);
-        pe_wipe(&s->key_outer, sizeof s->key_outer);
-        return rc;
-    }
-    memcpy(s->key_date, s->amz_date, 8);
-    s->key_date[8] = '\0';
-    memcpy(s->key_region, req->region, region_len + 1u);
-    memcpy(s->key_service, req->service, service_len + 1u);
-    s->key_valid = true;
-    return 0;
-}
-
-static bool key_cached(const pe_sigv4_signer_t *s,
-                       const pe_sigv4_request_t *req, size_t region_len,
-                       size_t service_len)
-{
-    return s->key_valid && memcmp(s->key_date, s->amz_date, 8) == 0 &&
-           memcmp(s->key_region, req->region, region_len + 1u) == 0 &&
-           memcmp(s->key_service, req->service, service_len + 1u) == 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Public API                                                          */
-
-static bool valid_scope_name(const char *s, size_t *len)
-{
-    size_t i;
-    if (s == NULL) {
-        return false;
-    }
-    for (i = 0; s[i] != '\0'; i++) {
-        if (i >= PE_SIGV4_MAX_SCOPE_NAME || !KEPT(UNRESERVED, (unsigned char)s[i])) {
-            return false;
-        }
-    }
-    *len = i;
-    return i > 0;
-}
-
-pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
-                          const char *secret, const char *session_token)
-{
-    size_t i, key_id_len, secret_len;
-    if (signer == NULL) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    pe_sigv4_deinit(signer);
-    if (key_id == NULL || secret == NULL) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    key_id_len = strlen(key_id);
-    secret_len = strlen(secret);
-    if (key_id_len == 0 || key_id_len > PE_SIGV4_MAX_KEY_ID ||
-        secret_len == 0 || secret_len > PE_SIGV4_MAX_SECRET) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    for (i = 0; i < key_id_len; i++) { /* it goes into "Credential=" */
-        char c = key_id[i];
-        if (c <= ' ' || c > '~' || c == '/' || c == ',') {
-            return PE_ERR_INVALID_ARGUMENT;
-        }
-    }
-    if (session_token != NULL) {
-        signer->token_len = strlen(session_token);
-        if (signer->token_len == 0 ||
-            !is_one_line(session_token, signer->token_len)) {
-            signer->token_len = 0;
-            return PE_ERR_INVALID_ARGUMENT;
-        }
-        signer->token = session_token;
-    }
-    memcpy(signer->key_id, key_id, key_id_len + 1u);
-    memcpy(signer->secret, "AWS4", 4);
-    memcpy(signer->secret + 4, secret, secret_len);
-    signer->secret_len = 4 + secret_len;
-    return PE_OK;
-}
-
-void pe_sigv4_deinit(pe_sigv4_signer_t *signer)
-{
-    if (signer != NULL) {
-        pe_wipe(signer, sizeof *signer);
-    }
-}
-
-static void put_dec(char *out, uint32_t v, unsigned width)
-{
-    while (width-- > 0) {
-        out[width] = (char)('0' + v % 10u);
-        v /= 10u;
-    }
-}
-
-pe_status_t pe_amz_date(int64_t time, char out[17])
-{
-    uint32_t days, sec, z, era, doe, yoe, doy, mp, day, month, year;
-    if (out == NULL) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    if (time < 0 || time > MAX_TIME) {
-        out[0] = '\0';
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    days = (uint32_t)(time / 86400);
-    sec = (uint32_t)(time % 86400);
-    /* Civil date from a day count (Howard Hinnant's days-to-civil method):
-     * z counts days from 0000-03-01, so leap days end each 4-year cycle;
-     * eras are the 146097-day Gregorian 400-year cycles. */
-    z = days + 719468u;
-    era = z / 146097u;
-    doe = z - era * 146097u;
-    yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
-    doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
-    mp = (5u * doy + 2u) / 153u; /* month from March = 0 */
-    day = doy - (153u * mp + 2u) / 5u + 1u;
-    month = mp < 10u ? mp + 3u : mp - 9u;
-    year = era * 400u + yoe + (month <= 2u ? 1u : 0u);
-    put_dec(out, year, 4);
-    put_dec(out + 4, month, 2);
-    put_dec(out + 6, day, 2);
-    out[8] = 'T';
-    put_dec(out + 9, sec / 3600u, 2);
-    put_dec(out + 11, sec / 60u % 60u, 2);
-    put_dec(out + 13, sec % 60u, 2);
-    out[15] = 'Z';
-    out[16] = '\0';
-    return PE_OK;
-}
-
-pe_status_t pe_uri_encode(const char *src, size_t len, bool keep_slash,
-                          char *dst, size_t cap, size_t *needed)
-{
-    const unsigned char *keep = kept_map[keep_slash ? 1 : 0];
-    const unsigned char *s = (const unsigned char *)src;
-    size_t i, n = len, o = 0;
-    if ((src == NULL && len > 0) || len > ((size_t)-1 - 1u) / 3u) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    for (i = 0; i < len; i++) {
-        if (!KEPT(keep, s[i])) {
-            n += 2;
-        }
-    }
-    if (needed != NULL) {
-        *needed = n;
-    }
-    if (dst == NULL || cap < n + 1u) {
-        if (dst != NULL && cap > 0) {
-            dst[0] = '\0';
-        }
-        return PE_ERR_BUFFER_TOO_SMALL;
-    }
-    for (i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        if (KEPT(keep, c)) {
-            dst[o++] = (char)c;
-        } else {
-            dst[o++] = '%';
-            dst[o++] = hex_upper[c >> 4];
-            dst[o++] = hex_upper[c & 15u];
-        }
-    }
-    dst[o] = '\0';
-    return PE_OK;
-}
-
-static pe_status_t check_request(pe_sigv4_signer_t *signer,
-                                 const pe_sigv4_request_t *req,
-                                 size_t *region_len, size_t *service_len)
-{
-    if (signer == NULL || req == NULL || signer->key_id[0] == '\0' ||
-        req->method == NULL ||
-        (req->flags & ~(PE_SIGV4_NORMALIZE_PATH | PE_SIGV4_CONTENT_SHA256)) != 0u ||
-        (req->path == NULL && req->path_len > 0) ||
-        (req->query == NULL && req->query_len > 0) ||
-        (req->payload == NULL && req->payload_len > 0) ||
-        !valid_scope_name(req->region, region_len) ||
-        !valid_scope_name(req->service, service_len) ||
-        !is_token(req->method, strlen(req->method))) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    return pe_amz_date(req->time, signer->amz_date);
-}
-
-static char *put(char *p, const char *s, size_t len)
-{
-    memcpy(p, s, len);
-    return p + len;
-}
-
-/* Hex of the hash in work into out[0..63] (no NUL). */
-static int finish_hex(pe_sigv4_signer_t *s, char *out)
-{
-    int rc = pe_sha256_finish(&s->work, (unsigned char *)out);
-    hex_encode(out, (const unsigned char *)out, PE_SHA256_LEN);
-    return rc;
-}
-
-/* The canonical request into work: returns non-zero if the hash failed.
- * Writes SignedHeaders' value at signed_headers. */
-static int hw_canonical_request(pe_sigv4_signer_t *s, const hset_t *h,
-                                char *signed_headers)
-{
-    const pe_sigv4_request_t *req = h->req;
-    hw_start(s, PE_SIGV4_TRACE_CANONICAL_REQUEST);
-    hw_put(s, req->method, strlen(req->method));
-    hw_byte(s, '\n');
-    hw_path(s, req);
-    hw_byte(s, '\n');
-    hw_query(s, req->query, req->query_len);
-    hw_byte(s, '\n');
-    hw_headers(s, h, signed_headers);
-    hw_byte(s, '\n');
-    hw_put(s, signed_headers, h->signed_len);
-    hw_byte(s, '\n');
-    hw_put(s, h->payload_hex, PE_SHA256_HEX_LEN);
-    return hw_flush(s);
-}
+/* General: the public entry                                           */
 
 pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
                           const pe_sigv4_request_t *req, char *auth,
                           size_t cap, size_t *needed, pe_sigv4_extra_t *extra)
 {
     hset_t hs;
-    size_t region_len, service_len, key_id_len, scope_len, auth_len;
-    char *p, *scope, *signed_headers;
-    int rc;
-    pe_status_t st = check_request(signer, req, &region_len, &service_len);
+    job_t j;
+    piece_t *a = j.arg;
+    sink_t o;
+    char *names;
+    pe_status_t st;
+    if (signer == NULL || req == NULL ||
+        (req->flags & ~(PE_SIGV4_NORMALIZE_PATH | PE_SIGV4_CONTENT_SHA256)) != 0u ||
+        (req->path == NULL && req->path_len > 0) ||
+        (req->query == NULL && req->query_len > 0)) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    memset(&j, 0, sizeof j);
+    a[A_METHOD].p = req->method;
+    a[A_REGION].p = req->region;
+    a[A_SERVICE].p = req->service;
+    j.payload = req->payload;
+    j.payload_len = req->payload_len;
+    st = job_check(signer, &j, req->time);
     if (st == PE_OK) {
         st = hset_init(&hs, signer, req);
     }
     if (st != PE_OK) {
         return st;
     }
-    key_id_len = strlen(signer->key_id);
-    scope_len = 8 + 1 + region_len + 1 + service_len + 1 + sizeof TERMINATOR - 1u;
-    auth_len = sizeof ALGORITHM " Credential=" - 1u + key_id_len + 1 +
-               scope_len + sizeof ", SignedHeaders=" - 1u + hs.signed_len +
-               sizeof ", Signature=" - 1u + PE_SHA256_HEX_LEN;
+    /* SignedHeaders' place is kept (hw_headers writes the names there) */
+    a[A_SIGNED].n = hs.signed_len;
+    memset(&o, 0, sizeof o);
+    emit(signer, &o, t_auth, a);
     if (needed != NULL) {
-        *needed = auth_len;
+        *needed = o.len;
     }
-    if (auth == NULL || cap < auth_len + 1u) {
+    if (auth == NULL || cap < o.len + 1u) {
         if (auth != NULL && cap > 0) {
             auth[0] = '\0';
         }
         return PE_ERR_BUFFER_TOO_SMALL;
     }
-
-    /* The Authorization value but for the signed headers (hw_headers
-     * writes them) and the signature, whose place holds hex hashes until
-     * the end. */
-    p = put(auth, LIT(ALGORITHM " Credential="));
-    p = put(p, signer->key_id, key_id_len);
-    *p++ = '/';
-    scope = p;
-    p = put(p, signer->amz_date, 8);
-    *p++ = '/';
-    p = put(p, req->region, region_len);
-    *p++ = '/';
-    p = put(p, req->service, service_len);
-    signed_headers = put(p, LIT("/" TERMINATOR ", SignedHeaders="));
-    p = put(signed_headers + hs.signed_len, LIT(", Signature="));
-
-    rc = key_cached(signer, req, region_len, service_len)
-             ? 0
-             : derive_key(signer, req, region_len, service_len);
-
-    /* Payload hash */
-    rc |= pe_sha256_start(&signer->work);
-    rc |= pe_sha256_update(&signer->work, req->payload, req->payload_len);
-    rc |= finish_hex(signer, p);
-    hs.payload_hex = p;
+    o.buf = auth;
+    o.cap = cap;
+    o.len = 0;
+    emit(signer, &o, t_auth, a);
+    auth[o.len] = '\0';
+    names = auth + o.len - PE_SHA256_HEX_LEN - (sizeof ", Signature=" - 1u) -
+            hs.signed_len;
+    sign_begin(signer, &j, auth + o.len - PE_SHA256_HEX_LEN);
+    hs.payload_hex = j.hex;
     if (extra != NULL) {
         memcpy(extra->amz_date, signer->amz_date, sizeof extra->amz_date);
-        memcpy(extra->payload_sha256, p, PE_SHA256_HEX_LEN);
+        memcpy(extra->payload_sha256, j.hex, PE_SHA256_HEX_LEN);
         extra->payload_sha256[PE_SHA256_HEX_LEN] = '\0';
     }
-
-    /* Canonical request */
-    rc |= pe_sha256_start(&signer->work);
-    rc |= hw_canonical_request(signer, &hs, signed_headers);
-    rc |= finish_hex(signer, p);
-
-    /* String to sign, straight into the HMAC's inner pass */
-    pe_sha256_clone(&signer->work, &signer->key_inner);
-    hw_start(signer, PE_SIGV4_TRACE_STRING_TO_SIGN);
-    hw_put(signer, LIT(ALGORITHM "\n"));
-    hw_put(signer, signer->amz_date, 16);
-    hw_byte(signer, '\n');
-    hw_put(signer, scope, scope_len);
-    hw_byte(signer, '\n');
-    hw_put(signer, p, PE_SHA256_HEX_LEN);
-    rc |= hw_flush(signer);
-    rc |= hmac_finish(&signer->work, &signer->key_outer, signer->block);
-    pe_sha256_free(&signer->work);
-
-    hex_encode(p, signer->block, PE_SHA256_LEN);
-    p[PE_SHA256_HEX_LEN] = '\0';
-    pe_wipe(signer->block, PE_SHA256_LEN);
-    if (rc != 0) {
-        pe_wipe(auth, auth_len + 1u);
-        return PE_ERR_CRYPTO;
+    if (req->path_len > 0 && (req->flags & PE_SIGV4_NORMALIZE_PATH) != 0u) {
+        hw_path_normalized(signer, req->path, req->path_len);
+    } else {
+        hw_path_plain(signer, req->path, req->path_len);
     }
-    return PE_OK;
-}
-
-void pe_sigv4_set_trace(pe_sigv4_signer_t *signer, pe_sigv4_trace_fn fn,
-                        void *fn_ctx)
-{
-    signer->trace = (void (*)(void))fn;
-    signer->trace_ctx = fn_ctx;
+    hw_byte(signer, '\n');
+    hw_query(signer, req->query, req->query_len);
+    hw_byte(signer, '\n');
+    hw_headers(signer, &hs, names);
+    a[A_SIGNED].p = names;
+    return sign_end(signer, &j, T_TAIL_ONLY, auth, o.len + 1u);
 }
 
 pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,

@@ -14,6 +14,7 @@
 #ifndef PE_SIGV4_INTERNAL_H
 #define PE_SIGV4_INTERNAL_H
 
+#include "pe_model.h"
 #include "pe_sigv4.h"
 
 /** Which text a trace piece belongs to. */
@@ -37,8 +38,23 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
                                  pe_sigv4_extra_t *extra,
                                  pe_sigv4_trace_fn fn, void *fn_ctx);
 
+/*
+ * pe_http_signed_head() once its pointers are checked (req, its method and
+ * target, host and needed not NULL, host not empty, a content type with a
+ * body): the head with the Authorization value pe_sigv4_sign() gives the
+ * request with Host, Content-Type (with a body), X-Amz-Date and
+ * X-Amz-Security-Token (with a token) signed, service PE_SIGNING_SERVICE,
+ * path not normalised. It canonicalises only what pe_build writes (see
+ * pe_http.h), so a firmware links no general canonicaliser.
+ */
+pe_status_t pe_sigv4_head_(pe_sigv4_signer_t *signer, const pe_request_t *req,
+                           const char *host, const char *region, int64_t time,
+                           char *buf, size_t cap, size_t *needed);
+
+/* Days in month 1..12 of year, or in the year for month 0 (Gregorian). */
+uint32_t pe_days_in_(uint32_t year, uint32_t month);
+
 /* pe_http_signed_head() that also streams the signed texts to trace. */
-#include "pe_model.h"
 pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
                                        const pe_request_t *req,
                                        const char *host, const char *region,

@@ -583,11 +583,11 @@ static void test_bench(void)
     CHECK(strstr(auth, "/20181120/us-east-1/ses/") != NULL &&
               strcmp(auth + needed - 64, first + needed - 64) != 0,
           "next day: %s", auth);
-    CHECK_EQ_STR(signer.key_date, "20181120");
+    CHECK_EQ_STR(signer.key_scope, "20181120/us-east-1/ses");
     req.region = "eu-west-1";
     CHECK(pe_sigv4_sign(&signer, &req, auth, sizeof auth, &needed, NULL) == PE_OK,
           "sign eu-west-1");
-    CHECK_EQ_STR(signer.key_region, "eu-west-1");
+    CHECK_EQ_STR(signer.key_scope, "20181120/eu-west-1/ses");
     req = pe_ref_sign_request(body, len, PE_REF_TIME);
     CHECK(pe_sigv4_sign(&signer, &req, auth, sizeof auth, &needed, NULL) == PE_OK,
           "sign again");
