@@ -64,12 +64,9 @@ pe_status_t pe_http_date_parse(const char *text, int64_t *seconds)
         f[3] > 59 || f[4] > 60) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    days = f[0] - 1u;
-    for (i = 1970; i < f[1]; i++) {
-        days += pe_days_in_(i, 0);
-    }
+    days = pe_days_before_(f[1]) + f[0] - 1u;
     for (i = 1; i <= month; i++) {
-        days += pe_days_in_(f[1], i);
+        days += pe_month_days_(f[1], i);
     }
     *seconds = (int64_t)days * 86400 +
                (int64_t)(f[2] * 3600u + f[3] * 60u + f[4]);

@@ -148,15 +148,22 @@ static void hw_put(pe_sigv4_signer_t *s, const void *data, size_t len)
 static void hw_uri(pe_sigv4_signer_t *s, const char *src, size_t len,
                    const unsigned char *keep)
 {
-    while (len-- > 0) {
-        unsigned c = (unsigned char)*src++;
-        if (KEPT(keep, c)) {
-            hw_byte(s, (unsigned char)c);
-        } else {
-            hw_byte(s, '%');
-            hw_byte(s, (unsigned char)hex_upper[c >> 4]);
-            hw_byte(s, (unsigned char)hex_upper[c & 15u]);
+    const char *end = src + len;
+    while (src < end) {
+        const char *p = src;
+        unsigned c;
+        while (p < end && KEPT(keep, (unsigned char)*p)) {
+            p++;
         }
+        hw_put(s, src, (size_t)(p - src));
+        if (p == end) {
+            return;
+        }
+        c = (unsigned char)*p;
+        hw_byte(s, '%');
+        hw_byte(s, (unsigned char)hex_upper[c >> 4]);
+        hw_byte(s, (unsigned char)hex_upper[c & 15u]);
+        src = p + 1;
     }
 }
 
@@ -254,7 +261,8 @@ typedef struct {
     char *buf;
     size_t cap;
     size_t len;
-    int diff; /* whether buf held other bytes where the text went */
+    bool compare; /* then diff tells whether buf held other bytes where */
+    int diff;     /* the text went */
 } sink_t;
 
 /* p[0..n) into o, or into the signer's hash when o is NULL. */
@@ -268,7 +276,9 @@ static void out(pe_sigv4_signer_t *s, sink_t *o, const char *p, size_t n)
         o->buf = NULL;
     }
     if (o->buf != NULL && p != NULL) {
-        o->diff |= memcmp(o->buf + o->len, p, n);
+        if (o->compare) {
+            o->diff |= memcmp(o->buf + o->len, p, n);
+        }
         memcpy(o->buf + o->len, p, n);
     }
     o->len += n;
@@ -406,19 +416,24 @@ static void put_dec(char *out, uint32_t v, unsigned width)
     }
 }
 
-uint32_t pe_days_in_(uint32_t year, uint32_t month)
+uint32_t pe_days_before_(uint32_t year)
 {
-    uint32_t leap = (year % 4u == 0 && year % 100u != 0) || year % 400u == 0;
-    if (month == 0) {
-        return 365u + leap;
+    uint32_t y = year - 1u; /* leap years 1..y less those of 1..1969 */
+    return 365u * (year - 1970u) + y / 4u - y / 100u + y / 400u - 477u;
+}
+
+uint32_t pe_month_days_(uint32_t year, uint32_t month)
+{
+    if (month == 2) {
+        return pe_days_before_(year + 1u) - pe_days_before_(year) - 337u;
     }
     /* 31 and 30 alternate, restarting at August */
-    return month == 2 ? 28u + leap : 30u + ((month + (month >> 3)) & 1u);
+    return 30u + ((month + (month >> 3)) & 1u);
 }
 
 pe_status_t pe_amz_date(int64_t time, char out[17])
 {
-    uint32_t days, sec, n, year = 1970, month = 1;
+    uint32_t days, sec, n, year, month = 1;
     if (out == NULL) {
         return PE_ERR_INVALID_ARGUMENT;
     }
@@ -429,11 +444,13 @@ pe_status_t pe_amz_date(int64_t time, char out[17])
     /* 86400 = 128 * 675: a 32-bit division (time >> 7 < 2^31) */
     days = (uint32_t)((uint64_t)time >> 7) / 675u;
     sec = (uint32_t)(time - (int64_t)days * 86400);
-    while (days >= (n = pe_days_in_(year, 0))) {
-        days -= n;
+    /* 146097 days in 400 years: the year, or one more or less */
+    year = 1969u + days * 400u / 146097u;
+    while (pe_days_before_(year + 1u) <= days) {
         year++;
     }
-    while (days >= (n = pe_days_in_(year, month))) {
+    days -= pe_days_before_(year);
+    while (days >= (n = pe_month_days_(year, month))) {
         days -= n;
         month++;
     }
@@ -556,10 +573,10 @@ static int derive_key(pe_sigv4_signer_t *s, const piece_t *a)
     size_t key_len = s->secret_len, i;
     sink_t o;
     int rc = 0;
+    memset(&o, 0, sizeof o);
     o.buf = s->key_scope;
     o.cap = sizeof s->key_scope;
-    o.len = 0;
-    o.diff = 0;
+    o.compare = true;
     emit(s, &o, t_key_scope, a);
     out(s, &o, "", 1);
     if (s->key_valid && o.diff == 0) {
@@ -1172,6 +1189,7 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
     piece_t *a = j.arg;
     sink_t o;
     char *names;
+    size_t len;
     pe_status_t st;
     if (signer == NULL || req == NULL ||
         (req->flags & ~(PE_SIGV4_NORMALIZE_PATH | PE_SIGV4_CONTENT_SHA256)) != 0u ||
@@ -1194,20 +1212,21 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
     }
     /* SignedHeaders' place is kept (hw_headers writes the names there) */
     a[A_SIGNED].n = hs.signed_len;
-    memset(&o, 0, sizeof o);
-    emit(signer, &o, t_auth, a);
+    /* t_auth's text (but its NUL and 7 piece codes) and pieces */
+    len = sizeof t_auth - 8u + a[A_KEY_ID].n + 8u + a[A_REGION].n +
+          a[A_SERVICE].n + 12u + hs.signed_len + PE_SHA256_HEX_LEN;
     if (needed != NULL) {
-        *needed = o.len;
+        *needed = len;
     }
-    if (auth == NULL || cap < o.len + 1u) {
+    if (auth == NULL || cap < len + 1u) {
         if (auth != NULL && cap > 0) {
             auth[0] = '\0';
         }
         return PE_ERR_BUFFER_TOO_SMALL;
     }
+    memset(&o, 0, sizeof o);
     o.buf = auth;
     o.cap = cap;
-    o.len = 0;
     emit(signer, &o, t_auth, a);
     auth[o.len] = '\0';
     names = auth + o.len - PE_SHA256_HEX_LEN - (sizeof ", Signature=" - 1u) -

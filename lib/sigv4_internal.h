@@ -51,8 +51,10 @@ pe_status_t pe_sigv4_head_(pe_sigv4_signer_t *signer, const pe_request_t *req,
                            const char *host, const char *region, int64_t time,
                            char *buf, size_t cap, size_t *needed);
 
-/* Days in month 1..12 of year, or in the year for month 0 (Gregorian). */
-uint32_t pe_days_in_(uint32_t year, uint32_t month);
+/* Gregorian calendar, years 1970..9999: the days from 1970-01-01 to the
+ * first day of year (up to 10000), and the days in month 1..12 of year. */
+uint32_t pe_days_before_(uint32_t year);
+uint32_t pe_month_days_(uint32_t year, uint32_t month);
 
 /* pe_http_signed_head() that also streams the signed texts to trace. */
 pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
