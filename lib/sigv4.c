@@ -228,8 +228,6 @@ enum {
 #define IF_TYPE "\xCB"
 
 #define T_SCOPE T_DATE8 "/" T_REGION "/" T_SERVICE "/" T_TERM
-/* The signer's key_scope */
-static const char t_key_scope[] = T_DATE8 "/" T_REGION "/" T_SERVICE;
 static const char t_auth[] = "AWS4-HMAC-SHA256 Credential=" T_KEY_ID "/" T_SCOPE
                              ", SignedHeaders=" T_SIGNED ", Signature=" T_HEX;
 static const char t_string_to_sign[] = "AWS4-HMAC-SHA256\n" T_DATE "\n" T_SCOPE
@@ -261,8 +259,6 @@ typedef struct {
     char *buf;
     size_t cap;
     size_t len;
-    bool compare; /* then diff tells whether buf held other bytes where */
-    int diff;     /* the text went */
 } sink_t;
 
 /* p[0..n) into o, or into the signer's hash when o is NULL. */
@@ -276,9 +272,6 @@ static void out(pe_sigv4_signer_t *s, sink_t *o, const char *p, size_t n)
         o->buf = NULL;
     }
     if (o->buf != NULL && p != NULL) {
-        if (o->compare) {
-            o->diff |= memcmp(o->buf + o->len, p, n);
-        }
         memcpy(o->buf + o->len, p, n);
     }
     o->len += n;
@@ -564,22 +557,18 @@ static int finish_hex(pe_sigv4_signer_t *s, char *out)
 }
 
 /* kSigning for the scope a[A_DATE8..A_TERM], kept as padded states in the
- * signer unless they hold it already (key_scope: "date/region/service").
- * The first key is the secret, the next ones each step's MAC in the
- * signer's block, wiped by the last hmac_init. */
-static int derive_key(pe_sigv4_signer_t *s, const piece_t *a)
+ * signer unless they hold it already (key_scope: "date/region/service",
+ * the scope's first len bytes, at scope). The first key is the secret,
+ * the next ones each step's MAC in the signer's block, wiped by the last
+ * hmac_init. */
+static int derive_key(pe_sigv4_signer_t *s, const piece_t *a,
+                      const char *scope, size_t len)
 {
     const unsigned char *key = s->secret;
     size_t key_len = s->secret_len, i;
-    sink_t o;
     int rc = 0;
-    memset(&o, 0, sizeof o);
-    o.buf = s->key_scope;
-    o.cap = sizeof s->key_scope;
-    o.compare = true;
-    emit(s, &o, t_key_scope, a);
-    out(s, &o, "", 1);
-    if (s->key_valid && o.diff == 0) {
+    if (s->key_valid && s->key_scope[len] == '\0' &&
+        memcmp(s->key_scope, scope, len) == 0) {
         return 0;
     }
     s->key_valid = false;
@@ -596,6 +585,8 @@ static int derive_key(pe_sigv4_signer_t *s, const piece_t *a)
         pe_wipe(&s->key_outer, sizeof s->key_outer);
         return rc;
     }
+    memcpy(s->key_scope, scope, len);
+    s->key_scope[len] = '\0';
     s->key_valid = true;
     return 0;
 }
@@ -606,7 +597,11 @@ static int derive_key(pe_sigv4_signer_t *s, const piece_t *a)
  * hashes the canonical URI, query and headers, and calls sign_end(). */
 static void sign_begin(pe_sigv4_signer_t *s, job_t *j, char *hex)
 {
-    int rc = derive_key(s, j->arg);
+    /* t_auth ends "<scope>/aws4_request, SignedHeaders=<names>, Signature=" */
+    const piece_t *a = j->arg;
+    size_t len = 10u + a[A_REGION].n + a[A_SERVICE].n;
+    int rc = derive_key(s, a, hex - (sizeof "/aws4_request, SignedHeaders=, Signature=" - 1u) -
+                                  a[A_SIGNED].n - len, len);
     j->hex = hex;
     j->arg[A_HEX].p = hex;
     rc |= pe_sha256_start(&s->work);
