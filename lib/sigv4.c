@@ -40,25 +40,31 @@ static const char hex_lower[] = "0123456789abcdef";
 
 /* Bit (c & 7) of byte (c >> 3) is set for the 7-bit bytes c of a class:
  * row 0 the unreserved A-Z a-z 0-9 - . _ ~ (URI encoding keeps them), row
- * 1 those and '/', row 2 RFC 9110's token characters. */
-static const unsigned char byte_class[3][16] = {
+ * 1 those and '/', row 2 RFC 9110's token characters, row 3 what an access
+ * key id may hold ('!'..'~' but '/' and ','). */
+static const unsigned char byte_class[4][16] = {
     {0, 0, 0, 0, 0, 0x60, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0x87, 0xFE, 0xFF,
      0xFF, 0x47},
     {0, 0, 0, 0, 0, 0xE0, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0x87, 0xFE, 0xFF,
      0xFF, 0x47},
     {0, 0, 0, 0, 0xFA, 0x6C, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0xC7, 0xFF, 0xFF,
-     0xFF, 0x57}};
+     0xFF, 0x57},
+    {0, 0, 0, 0, 0xFE, 0x6F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+     0xFF, 0x7F}};
 #define UNRESERVED byte_class[0]
+#define TOKEN byte_class[2]
+#define KEY_ID byte_class[3]
 #define KEPT(map, c) ((c) < 128u && (((unsigned)(map)[(c) >> 3] >> ((c) & 7u)) & 1u) != 0u)
 
-static bool is_token(const char *s, size_t len)
+/* Whether s[0..len) is 1 byte or more, all of the class cls. */
+static bool in_class(const char *s, size_t len, const unsigned char *cls)
 {
-    size_t i;
     if (s == NULL || len == 0) {
         return false;
     }
-    for (i = 0; i < len; i++) {
-        if (!KEPT(byte_class[2], (unsigned char)s[i])) {
+    while (len-- > 0) {
+        unsigned c = (unsigned char)*s++;
+        if (!KEPT(cls, c)) {
             return false;
         }
     }
@@ -350,7 +356,7 @@ static int hmac_finish(pe_sha256_t *ctx, const pe_sha256_t *outer,
 pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
                           const char *secret, const char *session_token)
 {
-    size_t i, key_id_len, secret_len;
+    size_t key_id_len, secret_len;
     if (signer == NULL) {
         return PE_ERR_INVALID_ARGUMENT;
     }
@@ -364,11 +370,8 @@ pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
         secret_len == 0 || secret_len > PE_SIGV4_MAX_SECRET) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    for (i = 0; i < key_id_len; i++) { /* it goes into "Credential=" */
-        char c = key_id[i];
-        if (c <= ' ' || c > '~' || c == '/' || c == ',') {
-            return PE_ERR_INVALID_ARGUMENT;
-        }
+    if (!in_class(key_id, key_id_len, KEY_ID)) { /* in "Credential=" */
+        return PE_ERR_INVALID_ARGUMENT;
     }
     if (session_token != NULL) {
         signer->token_len = strlen(session_token);
@@ -508,17 +511,11 @@ typedef struct {
  * (its length goes to x->n). */
 static bool valid_scope_name(piece_t *x)
 {
-    size_t i;
     if (x->p == NULL) {
         return false;
     }
-    for (i = 0; x->p[i] != '\0'; i++) {
-        if (i >= PE_SIGV4_MAX_SCOPE_NAME || !KEPT(UNRESERVED, (unsigned char)x->p[i])) {
-            return false;
-        }
-    }
-    x->n = i;
-    return i > 0;
+    x->n = strlen(x->p);
+    return x->n <= PE_SIGV4_MAX_SCOPE_NAME && in_class(x->p, x->n, UNRESERVED);
 }
 
 /* The checks both canonicalisers share, with the method, region, service
@@ -533,7 +530,7 @@ static pe_status_t job_check(pe_sigv4_signer_t *s, job_t *j, int64_t time)
         return PE_ERR_INVALID_ARGUMENT;
     }
     a[A_METHOD].n = strlen(a[A_METHOD].p);
-    if (!is_token(a[A_METHOD].p, a[A_METHOD].n)) {
+    if (!in_class(a[A_METHOD].p, a[A_METHOD].n, TOKEN)) {
         return PE_ERR_INVALID_ARGUMENT;
     }
     a[A_DATE8].p = s->amz_date;
@@ -645,6 +642,20 @@ static pe_status_t sign_end(pe_sigv4_signer_t *s, job_t *j, const char *t,
 /* The client's canonicaliser and head: requests as pe_build writes    */
 /* them                                                                */
 
+/* The canonical URI of a path as pe_build writes it (unreserved bytes,
+ * '/' and %XX escapes): the path encoded once more, which turns each '%'
+ * into "%25" and keeps the rest. */
+static void hw_path_built(pe_sigv4_signer_t *s, const char *p, size_t len)
+{
+    const char *end = p + len, *pct;
+    while ((pct = memchr(p, '%', (size_t)(end - p))) != NULL) {
+        hw_put(s, p, (size_t)(pct + 1 - p));
+        hw_put(s, "25", 2);
+        p = pct + 1;
+    }
+    hw_put(s, p, (size_t)(end - p));
+}
+
 /* The query of a target as pe_build writes it: NUL-terminated, "key=value"
  * pairs already in canonical form, no key repeated or a prefix of
  * another. Its pairs in order, by repeated selection of the next smallest
@@ -670,7 +681,7 @@ static void hw_query_sorted(pe_sigv4_signer_t *s, const char *q)
             return;
         }
         if (prev != NULL) {
-            hw_byte(s, '&');
+            hw_put(s, "&", 1);
         }
         hw_put(s, best, strcspn(best, "&"));
         prev = best;
@@ -715,7 +726,7 @@ pe_status_t pe_sigv4_head_(pe_sigv4_signer_t *signer, const pe_request_t *req,
     a[A_SIGNED].n = (signer->token ? sizeof names - 1u : 28u) - first;
     st = job_check(signer, &j, time);
     if (st == PE_OK && (!is_one_line(target, req->target_len) ||
-                        target[req->target_len] != '\0' ||
+                        target[0] != '/' || target[req->target_len] != '\0' ||
                         !is_one_line(host, a[A_HOST].n) ||
                         !is_one_line(a[A_TYPE].p, a[A_TYPE].n))) {
         st = PE_ERR_INVALID_ARGUMENT;
@@ -734,12 +745,12 @@ pe_status_t pe_sigv4_head_(pe_sigv4_signer_t *signer, const pe_request_t *req,
         return PE_ERR_BUFFER_TOO_SMALL;
     }
     sign_begin(signer, &j, buf + o.len - 5u - PE_SHA256_HEX_LEN);
-    hw_path_plain(signer, target, (size_t)((q ? q : end) - target));
-    hw_byte(signer, '\n');
+    hw_path_built(signer, target, (size_t)((q ? q : end) - target));
+    hw_put(signer, "\n", 1);
     if (q != NULL) {
         hw_query_sorted(signer, q + 1);
     }
-    hw_byte(signer, '\n');
+    hw_put(signer, "\n", 1);
     return sign_end(signer, &j, t_built, buf, o.len);
 }
 
@@ -1121,7 +1132,7 @@ static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
     for (i = 0; i < h->count; i++) {
         const pe_header_t *x = hset_get(h, i);
         bool first = true;
-        if (i < h->nuser && (!is_token(x->name, x->name_len) ||
+        if (i < h->nuser && (!in_class(x->name, x->name_len, TOKEN) ||
                              (x->value == NULL && x->value_len > 0) ||
                              !is_one_line(x->value, x->value_len))) {
             return PE_ERR_INVALID_ARGUMENT;
