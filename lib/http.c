@@ -1,8 +1,16 @@
-/* http.c - the request head, signed. */
+/*
+ * http.c - dates: X-Amz-Date's form (pe_amz_date) and the HTTP-date of a
+ * response (pe_http_date_parse); the traced signed head. The signed head
+ * itself (pe_http_signed_head) is in sigv4.c, beside the signer's
+ * templates.
+ */
 #include "pe_http.h"
 #include "sigv4_internal.h"
 
 #include <string.h>
+
+/* 9999-12-31T23:59:59Z, the last second pe_amz_date can write. */
+#define MAX_TIME INT64_C(253402300799)
 
 pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
                                        const pe_request_t *req,
@@ -21,16 +29,61 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
     return st;
 }
 
-pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
-                                const pe_request_t *req, const char *host,
-                                const char *region, int64_t now, char *buf,
-                                size_t cap, size_t *needed)
+/* n as `width` decimal digits (the leading ones zero). */
+static void put_dec(char *out, uint32_t v, unsigned width)
 {
-    if (!signer || !req || !req->method || !req->target || !host ||
-        !needed || host[0] == '\0' || (req->body && !req->content_type)) {
+    while (width-- > 0) {
+        out[width] = (char)('0' + v % 10u);
+        v /= 10u;
+    }
+}
+
+/* Gregorian calendar, years 1970..9999: the days from 1970-01-01 to the
+ * first day of year (up to 10000), and the days in month 1..12 of year. */
+static uint32_t days_before(uint32_t year)
+{
+    uint32_t y = year - 1u; /* leap years 1..y less those of 1..1969 */
+    return 365u * (year - 1970u) + y / 4u - y / 100u + y / 400u - 477u;
+}
+
+static uint32_t month_days(uint32_t year, uint32_t month)
+{
+    if (month == 2) {
+        return days_before(year + 1u) - days_before(year) - 337u;
+    }
+    /* 31 and 30 alternate, restarting at August */
+    return 30u + ((month + (month >> 3)) & 1u);
+}
+
+pe_status_t pe_amz_date(int64_t time, char out[17])
+{
+    uint32_t days, sec, n, year, month = 1;
+    if (out == NULL) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    return pe_sigv4_head_(signer, req, host, region, now, buf, cap, needed);
+    if (time < 0 || time > MAX_TIME) {
+        out[0] = '\0';
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    /* 86400 = 128 * 675: a 32-bit division (time >> 7 < 2^31) */
+    days = (uint32_t)((uint64_t)time >> 7) / 675u;
+    sec = (uint32_t)(time - (int64_t)days * 86400);
+    /* 146097 days in 400 years: the year, or one more or less */
+    year = 1969u + days * 400u / 146097u;
+    while (days_before(year + 1u) <= days) {
+        year++;
+    }
+    days -= days_before(year);
+    while (days >= (n = month_days(year, month))) {
+        days -= n;
+        month++;
+    }
+    put_dec(out, year * 10000u + month * 100u + days + 1u, 8);
+    out[8] = 'T';
+    put_dec(out + 9, sec / 3600u * 10000u + sec / 60u % 60u * 100u + sec % 60u, 6);
+    out[15] = 'Z';
+    out[16] = '\0';
+    return PE_OK;
 }
 
 pe_status_t pe_http_date_parse(const char *text, int64_t *seconds)
@@ -64,9 +117,9 @@ pe_status_t pe_http_date_parse(const char *text, int64_t *seconds)
         f[3] > 59 || f[4] > 60) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    days = pe_days_before_(f[1]) + f[0] - 1u;
+    days = days_before(f[1]) + f[0] - 1u;
     for (i = 1; i <= month; i++) {
-        days += pe_month_days_(f[1], i);
+        days += month_days(f[1], i);
     }
     *seconds = (int64_t)days * 86400 +
                (int64_t)(f[2] * 3600u + f[3] * 60u + f[4]);

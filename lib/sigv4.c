@@ -15,8 +15,8 @@
  * calls:
  *   - the core: credentials, key cache, templates, sign_begin() and
  *     sign_end() around a canonicaliser;
- *   - the client's canonicaliser and head (pe_sigv4_head_, lib/http.c's
- *     signed head), for requests as pe_build writes them;
+ *   - the client's canonicaliser and head (pe_http_signed_head, declared
+ *     in pe_http.h), for requests as pe_build writes them;
  *   - the general canonicaliser (pe_sigv4_sign): any path, query and
  *     headers.
  *
@@ -27,33 +27,31 @@
 #include "sigv4_internal.h"
 
 #include "pe_crypto.h"
-#include "pe_http.h"     /* PE_SIGNING_SERVICE */
+#include "pe_http.h"
 #include "pe_internal.h" /* pe_fmt_i64 */
 
 #include <string.h>
-
-/* 9999-12-31T23:59:59Z, the last second pe_amz_date can write. */
-#define MAX_TIME INT64_C(253402300799)
 
 static const char hex_upper[] = "0123456789ABCDEF";
 static const char hex_lower[] = "0123456789abcdef";
 
 /* Bit (c & 7) of byte (c >> 3) is set for the 7-bit bytes c of a class:
  * row 0 the unreserved A-Z a-z 0-9 - . _ ~ (URI encoding keeps them), row
- * 1 those and '/', row 2 RFC 9110's token characters, row 3 what an access
- * key id may hold ('!'..'~' but '/' and ','). */
-static const unsigned char byte_class[4][16] = {
+ * 1 RFC 9110's token characters, row 2 what an access key id may hold
+ * ('!'..'~' but '/' and ','); unreserved_slash: the unreserved and '/'. */
+static const unsigned char byte_class[3][16] = {
     {0, 0, 0, 0, 0, 0x60, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0x87, 0xFE, 0xFF,
-     0xFF, 0x47},
-    {0, 0, 0, 0, 0, 0xE0, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0x87, 0xFE, 0xFF,
      0xFF, 0x47},
     {0, 0, 0, 0, 0xFA, 0x6C, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0xC7, 0xFF, 0xFF,
      0xFF, 0x57},
     {0, 0, 0, 0, 0xFE, 0x6F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
      0xFF, 0x7F}};
+static const unsigned char unreserved_slash[16] = {
+    0, 0, 0, 0, 0, 0xE0, 0xFF, 0x03, 0xFE, 0xFF, 0xFF, 0x87, 0xFE, 0xFF, 0xFF,
+    0x47};
 #define UNRESERVED byte_class[0]
-#define TOKEN byte_class[2]
-#define KEY_ID byte_class[3]
+#define TOKEN byte_class[1]
+#define KEY_ID byte_class[2]
 #define KEPT(map, c) ((c) < 128u && (((unsigned)(map)[(c) >> 3] >> ((c) & 7u)) & 1u) != 0u)
 
 /* Whether s[0..len) is 1 byte or more, all of the class cls. */
@@ -180,7 +178,7 @@ static void hw_path_plain(pe_sigv4_signer_t *s, const char *p, size_t len)
     if (len == 0) {
         hw_byte(s, '/');
     }
-    hw_uri(s, p, len, byte_class[1]);
+    hw_uri(s, p, len, unreserved_slash);
 }
 
 /* ------------------------------------------------------------------ */
@@ -308,12 +306,21 @@ static void emit(pe_sigv4_signer_t *s, sink_t *o, const char *t,
 /* ------------------------------------------------------------------ */
 /* HMAC-SHA256 (RFC 2104) on the context API                           */
 
+/* pad ^= x (PE_SHA256_BLOCK bytes), then ctx = the hash state after pad. */
+static int hmac_pad(pe_sha256_t *ctx, unsigned char *pad, unsigned x)
+{
+    size_t i;
+    for (i = 0; i < PE_SHA256_BLOCK; i++) {
+        pad[i] = (unsigned char)(pad[i] ^ x);
+    }
+    return pe_sha256_start(ctx) | pe_sha256_update(ctx, pad, PE_SHA256_BLOCK);
+}
+
 /* inner and outer receive the states after (key ^ ipad) and (key ^ opad);
  * pad is PE_SHA256_BLOCK bytes of scratch (wiped here), key may be pad. */
 static int hmac_init(pe_sha256_t *inner, pe_sha256_t *outer,
                      const unsigned char *key, size_t len, unsigned char *pad)
 {
-    size_t i;
     int rc = 0;
     if (len > PE_SHA256_BLOCK) { /* a long key is replaced by its hash */
         rc |= pe_sha256_start(inner);
@@ -324,16 +331,8 @@ static int hmac_init(pe_sha256_t *inner, pe_sha256_t *outer,
         memmove(pad, key, len);
     }
     memset(pad + len, 0, PE_SHA256_BLOCK - len);
-    for (i = 0; i < PE_SHA256_BLOCK; i++) {
-        pad[i] ^= 0x36;
-    }
-    rc |= pe_sha256_start(inner);
-    rc |= pe_sha256_update(inner, pad, PE_SHA256_BLOCK);
-    for (i = 0; i < PE_SHA256_BLOCK; i++) {
-        pad[i] ^= 0x36 ^ 0x5c;
-    }
-    rc |= pe_sha256_start(outer);
-    rc |= pe_sha256_update(outer, pad, PE_SHA256_BLOCK);
+    rc |= hmac_pad(inner, pad, 0x36);
+    rc |= hmac_pad(outer, pad, 0x36 ^ 0x5c);
     pe_wipe(pad, PE_SHA256_BLOCK);
     return rc;
 }
@@ -403,65 +402,10 @@ void pe_sigv4_set_trace(pe_sigv4_signer_t *signer, pe_sigv4_trace_fn fn,
     signer->trace_ctx = fn_ctx;
 }
 
-/* n as `width` decimal digits (the leading ones zero). */
-static void put_dec(char *out, uint32_t v, unsigned width)
-{
-    while (width-- > 0) {
-        out[width] = (char)('0' + v % 10u);
-        v /= 10u;
-    }
-}
-
-uint32_t pe_days_before_(uint32_t year)
-{
-    uint32_t y = year - 1u; /* leap years 1..y less those of 1..1969 */
-    return 365u * (year - 1970u) + y / 4u - y / 100u + y / 400u - 477u;
-}
-
-uint32_t pe_month_days_(uint32_t year, uint32_t month)
-{
-    if (month == 2) {
-        return pe_days_before_(year + 1u) - pe_days_before_(year) - 337u;
-    }
-    /* 31 and 30 alternate, restarting at August */
-    return 30u + ((month + (month >> 3)) & 1u);
-}
-
-pe_status_t pe_amz_date(int64_t time, char out[17])
-{
-    uint32_t days, sec, n, year, month = 1;
-    if (out == NULL) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    if (time < 0 || time > MAX_TIME) {
-        out[0] = '\0';
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    /* 86400 = 128 * 675: a 32-bit division (time >> 7 < 2^31) */
-    days = (uint32_t)((uint64_t)time >> 7) / 675u;
-    sec = (uint32_t)(time - (int64_t)days * 86400);
-    /* 146097 days in 400 years: the year, or one more or less */
-    year = 1969u + days * 400u / 146097u;
-    while (pe_days_before_(year + 1u) <= days) {
-        year++;
-    }
-    days -= pe_days_before_(year);
-    while (days >= (n = pe_month_days_(year, month))) {
-        days -= n;
-        month++;
-    }
-    put_dec(out, year * 10000u + month * 100u + days + 1u, 8);
-    out[8] = 'T';
-    put_dec(out + 9, sec / 3600u * 10000u + sec / 60u % 60u * 100u + sec % 60u, 6);
-    out[15] = 'Z';
-    out[16] = '\0';
-    return PE_OK;
-}
-
 pe_status_t pe_uri_encode(const char *src, size_t len, bool keep_slash,
                           char *dst, size_t cap, size_t *needed)
 {
-    const unsigned char *keep = byte_class[keep_slash ? 1 : 0];
+    const unsigned char *keep = keep_slash ? unreserved_slash : UNRESERVED;
     const unsigned char *s = (const unsigned char *)src;
     size_t i, n = len, o = 0;
     if ((src == NULL && len > 0) || len > ((size_t)-1 - 1u) / 3u) {
@@ -688,22 +632,30 @@ static void hw_query_sorted(pe_sigv4_signer_t *s, const char *q)
     }
 }
 
-pe_status_t pe_sigv4_head_(pe_sigv4_signer_t *signer, const pe_request_t *req,
-                           const char *host, const char *region, int64_t time,
-                           char *buf, size_t cap, size_t *needed)
+pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
+                                const pe_request_t *req, const char *host,
+                                const char *region, int64_t time, char *buf,
+                                size_t cap, size_t *needed)
 {
     /* SignedHeaders: "content-type;" with a body, ";x-amz-security-token"
      * with a token */
     static const char names[] = "content-type;host;x-amz-date;x-amz-security-token";
-    const char *target = req->target, *end = target + req->target_len;
-    const char *q = memchr(target, '?', req->target_len);
     job_t j;
     piece_t *a = j.arg;
     sink_t o;
     char num[20];
-    size_t first = req->body ? 0 : 13;
+    size_t first;
+    const char *target, *end, *q;
     pe_status_t st;
 
+    if (!signer || !req || !req->target || !host || !needed ||
+        host[0] == '\0' || (req->body && !req->content_type)) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    target = req->target;
+    end = target + req->target_len;
+    q = memchr(target, '?', req->target_len);
+    first = req->body ? 0 : 13;
     memset(&j, 0, sizeof j);
     a[A_METHOD].p = req->method;
     a[A_REGION].p = region;

@@ -38,24 +38,6 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
                                  pe_sigv4_extra_t *extra,
                                  pe_sigv4_trace_fn fn, void *fn_ctx);
 
-/*
- * pe_http_signed_head() once its pointers are checked (req, its method and
- * target, host and needed not NULL, host not empty, a content type with a
- * body): the head with the Authorization value pe_sigv4_sign() gives the
- * request with Host, Content-Type (with a body), X-Amz-Date and
- * X-Amz-Security-Token (with a token) signed, service PE_SIGNING_SERVICE,
- * path not normalised. It canonicalises only what pe_build writes (see
- * pe_http.h), so a firmware links no general canonicaliser.
- */
-pe_status_t pe_sigv4_head_(pe_sigv4_signer_t *signer, const pe_request_t *req,
-                           const char *host, const char *region, int64_t time,
-                           char *buf, size_t cap, size_t *needed);
-
-/* Gregorian calendar, years 1970..9999: the days from 1970-01-01 to the
- * first day of year (up to 10000), and the days in month 1..12 of year. */
-uint32_t pe_days_before_(uint32_t year);
-uint32_t pe_month_days_(uint32_t year, uint32_t month);
-
 /* pe_http_signed_head() that also streams the signed texts to trace. */
 pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
                                        const pe_request_t *req,
