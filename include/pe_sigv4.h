@@ -59,13 +59,12 @@ typedef struct {
     pe_sha256_t key_inner; /* SHA-256 state after (key ^ ipad) */
     pe_sha256_t key_outer; /* SHA-256 state after (key ^ opad) */
     /* Scratch of one signature, here rather than on the stack: the hash
-     * being computed; the block staged for it (also the HMAC pad, the
-     * intermediate keys and the MAC) and how full it is; X-Amz-Date's
-     * value; the library's test hook (lib/sigv4_internal.h). */
+     * being computed; the HMAC pad (also the intermediate keys and the
+     * MAC); X-Amz-Date's value; the library's test hook
+     * (lib/sigv4_internal.h). */
     pe_sha256_t work;
     unsigned char block[64];
     char amz_date[17];
-    uint8_t fill;
     uint8_t part;
     uint8_t err;
     void (*trace)(void);

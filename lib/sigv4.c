@@ -2,8 +2,8 @@
  * sigv4.c - AWS Signature Version 4 (AWS4-HMAC-SHA256).
  *
  * The canonical request and the string to sign are never stored: they are
- * produced piece by piece into the signer's 64-byte block, which feeds
- * SHA-256 a block at a time (hw_*). The signing key is cached as the HMAC's
+ * hashed piece by piece as they are produced (hw_*; the SHA-256 context
+ * gathers the blocks). The signing key is cached as the HMAC's
  * padded inner and outer SHA-256 states for one (date, region, service)
  * scope. The signer's work context serves, in turn, the payload hash, the
  * canonical request hash and both HMAC passes over the string to sign; the
@@ -93,59 +93,39 @@ static void hex_encode(char *out, const unsigned char *in, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
-/* Hash writer: the signer's block staged in front of SHA-256 (work).  */
-
-#define HW_BLOCK ((size_t)PE_SHA256_BLOCK)
+/* Hash writer: the texts into SHA-256 (work) and the trace            */
 
 static void hw_start(pe_sigv4_signer_t *s, pe_sigv4_trace_part_t part)
 {
     s->part = (uint8_t)part;
     s->err = 0;
-    s->fill = 0;
 }
 
-/* Hashes the staged block (and traces it); returns non-zero if the hash
- * ever failed since hw_start. */
+/* Returns non-zero if the hash failed since hw_start. */
 static int hw_flush(pe_sigv4_signer_t *s)
 {
-    if (s->fill > 0) {
-        if (pe_sha256_update(&s->work, s->block, s->fill) != 0) {
-            s->err = 1;
-        }
-        if (s->trace != NULL) {
-            ((pe_sigv4_trace_fn)s->trace)(s->trace_ctx,
-                                          (pe_sigv4_trace_part_t)s->part,
-                                          (const char *)s->block, s->fill);
-        }
-        s->fill = 0;
-    }
     return s->err;
+}
+
+/* data[0..len) into the hash (and the trace). */
+static void hw_put(pe_sigv4_signer_t *s, const void *data, size_t len)
+{
+    if (len == 0) {
+        return;
+    }
+    if (pe_sha256_update(&s->work, data, len) != 0) {
+        s->err = 1;
+    }
+    if (s->trace != NULL) {
+        ((pe_sigv4_trace_fn)s->trace)(s->trace_ctx,
+                                      (pe_sigv4_trace_part_t)s->part,
+                                      (const char *)data, len);
+    }
 }
 
 static void hw_byte(pe_sigv4_signer_t *s, unsigned char c)
 {
-    s->block[s->fill++] = c;
-    if (s->fill == HW_BLOCK) {
-        (void)hw_flush(s);
-    }
-}
-
-static void hw_put(pe_sigv4_signer_t *s, const void *data, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)data;
-    while (len > 0) {
-        size_t n = HW_BLOCK - s->fill;
-        if (n > len) {
-            n = len;
-        }
-        memcpy(s->block + s->fill, p, n);
-        s->fill = (uint8_t)(s->fill + n);
-        p += n;
-        len -= n;
-        if (s->fill == HW_BLOCK) {
-            (void)hw_flush(s);
-        }
-    }
+    hw_put(s, &c, 1);
 }
 
 /* URI encoding of src: every byte the map does not keep as %XX. */
