@@ -110,7 +110,7 @@ pe_status_t pe_http_date_parse(const char *text, int64_t *seconds)
             return PE_ERR_INVALID_ARGUMENT;
         }
     }
-    while (month < 12 && memcmp(months + 3 * month, text + 8, 3) != 0) {
+    while (month < 12 && memcmp(months + (size_t)3 * month, text + 8, 3) != 0) {
         month++;
     }
     if (month == 12 || f[1] < 1970 || f[0] < 1 || f[0] > 31 || f[2] > 23 ||
