@@ -19,37 +19,48 @@
 enum {
     S_STATUS = 32, /* reading the status line */
     S_HEADER,      /* reading header lines */
-    S_DATA,        /* chunk or Content-Length data: chunk_left_ bytes */
+    S_DATA,        /* body data: left_ bytes (SIZE_MAX: until the close) */
     S_CHUNK_SIZE,  /* reading a chunk-size line */
     S_CHUNK_END,   /* reading the empty line after chunk data */
     S_TRAILER,     /* reading trailer lines */
-    S_EOF,         /* body delimited by the connection's close */
     S_DONE
 };
 
 /* flags_ */
 #define F_HTTP10 1u
 #define F_CHUNKED 2u
-#define F_CLOSE 4u
-#define F_KEEP_ALIVE 8u
+#define F_CLOSE 4u       /* Connection: close */
+#define F_KEEP_ALIVE 8u  /* Connection: keep-alive */
+#define F_LENGTH 16u     /* Content-Length seen: length_ */
 
+#define UNTIL_CLOSE SIZE_MAX
 #define MALFORMED PE_ERR_MALFORMED_RESPONSE
 
-static unsigned lower(unsigned char c)
-{
-    return (unsigned)(c - 'A') < 26u ? c + 32u : c;
-}
+/* The header names kept, then the tokens of values, in lower case: the
+ * index of a header name is its case below. */
+static const char header_names[] = "content-length\0transfer-encoding\0"
+                                   "connection\0retry-after\0x-amzn-requestid\0"
+                                   "x-amzn-errortype\0date\0";
+static const char tokens[] = "close\0keep-alive\0chunked\0";
 
-/* Case-insensitive equality of s[0..n) and a lower-case literal. */
-static bool ieq(const char *s, size_t n, const char *lit)
+/* The index of s[0..n) in a list of lower-case words (letters and '-'),
+ * ignoring case; the list's length when absent. s holds no control byte
+ * but HTAB (checked before), so c | 0x20 matches a list byte only when c
+ * is that letter in either case, or '-'. */
+static unsigned word(const char *s, size_t n, const char *list)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (!lit[i] || lower((unsigned char)s[i]) != (unsigned char)lit[i]) {
-            return false;
+    unsigned i;
+    for (i = 0; *list; i++) {
+        size_t k = 0;
+        while (k < n && ((unsigned char)s[k] | 0x20u) == (unsigned char)list[k]) {
+            k++;
         }
+        if (k == n && list[k] == '\0') {
+            break;
+        }
+        list += strlen(list) + 1;
     }
-    return lit[n] == '\0';
+    return i;
 }
 
 static bool is_ws(char c)
@@ -57,35 +68,37 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Trims SP/HTAB at both ends of *s[0..*n). */
-static void trim(const char **s, size_t *n)
+/* The digits (base 10 or 16) at the start of s[0..n): how many there are,
+ * their value in *out; SIZE_MAX when the value exceeds INT64_MAX (base
+ * 10) or UINT64_MAX (base 16). Up to 19 significant decimal or 16 hex
+ * digits cannot wrap the 64-bit sum. */
+static size_t number(const char *s, size_t n, unsigned base, uint64_t *out)
 {
-    while (*n && is_ws(**s)) {
-        (*s)++;
-        (*n)--;
+    uint64_t v = 0;
+    unsigned sig = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        /* lower case for hex; digits keep their value; control bytes
+         * (but HTAB, which maps to ')') never reach here */
+        unsigned d = (unsigned char)s[i] | 0x20u;
+        d = d - '0' < 10u ? d - '0' : d - 'a' < 6u ? d - 'a' + 10u : 16u;
+        if (d >= base) {
+            break;
+        }
+        v = v * base + d;
+        sig += sig != 0 || d != 0;
     }
-    while (*n && is_ws((*s)[*n - 1])) {
-        (*n)--;
-    }
+    *out = v;
+    return sig > (base == 10u ? 19u : 16u) ||
+                   (base == 10u && v > (uint64_t)INT64_MAX)
+               ? SIZE_MAX
+               : i;
 }
 
 /* Decimal digits only (at least one), at most INT64_MAX. */
-static bool parse_dec(const char *s, size_t n, int64_t *out)
+static bool decimal(const char *s, size_t n, uint64_t *out)
 {
-    uint64_t v = 0;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
-        if (d > 9u || v > (uint64_t)INT64_MAX / 10u) {
-            return false;
-        }
-        v = v * 10u + d;
-        if (v > (uint64_t)INT64_MAX) {
-            return false;
-        }
-    }
-    *out = (int64_t)v;
-    return n != 0;
+    return n != 0 && number(s, n, 10u, out) == n;
 }
 
 void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap)
@@ -97,7 +110,6 @@ void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap)
     r->buf_ = buf;
     r->cap_ = buf ? cap : 0;
     r->retry_after = -1;
-    r->content_length_ = -1;
     r->state_ = S_STATUS;
 }
 
@@ -136,32 +148,46 @@ static pe_status_t start_data(pe_http_response_t *r, uint64_t n)
     if (n >= r->cap_ - r->body_end_) {
         return PE_ERR_BUFFER_TOO_SMALL;
     }
-    r->chunk_left_ = n;
+    r->left_ = (size_t)n;
     r->state_ = S_DATA;
     return PE_OK;
 }
 
+/* "HTTP/1.x ddd[ reason]" */
 static pe_status_t status_line(pe_http_response_t *r, const char *s, size_t n)
 {
-    int64_t code;
-    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 ||
-        (s[7] != '0' && s[7] != '1') || s[8] != ' ' ||
-        (n > 12 && s[12] != ' ') || !parse_dec(s + 9, 3, &code) ||
-        code < 100 || code > 599) {
+    uint64_t code;
+    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] | 1) != '1' ||
+        s[8] != ' ' || (n > 12 && s[12] != ' ') ||
+        number(s + 9, 3, 10u, &code) != 3 || code - 100u > 499u) {
         return MALFORMED;
     }
-    r->chunk_left_ = (uint64_t)code;
+    r->left_ = (size_t)code;
     r->flags_ = s[7] == '0' ? F_HTTP10 : 0;
     r->state_ = S_HEADER;
     return PE_OK;
 }
+
+/* Whether the connection stays usable after a response with flags f:
+ * HTTP/1.1 keeps it unless told, HTTP/1.0 only when told; chunked with a
+ * Content-Length, or over HTTP/1.0, is not trusted. */
+#define KEEPS(f)                                                              \
+    (!((f) & F_CLOSE) && (!((f) & F_HTTP10) || ((f) & F_KEEP_ALIVE)) &&       \
+     (!((f) & F_CHUNKED) || !((f) & (F_LENGTH | F_HTTP10))))
+#define KEEPS4(f)                                                             \
+    ((uint32_t)KEEPS(f) << (f) | (uint32_t)KEEPS((f) + 1) << ((f) + 1) |      \
+     (uint32_t)KEEPS((f) + 2) << ((f) + 2) | (uint32_t)KEEPS((f) + 3) << ((f) + 3))
+/* bit f: KEEPS(f), for the 32 combinations of the five flags */
+#define KEEP_MASK                                                             \
+    (KEEPS4(0) | KEEPS4(4) | KEEPS4(8) | KEEPS4(12) | KEEPS4(16) |           \
+     KEEPS4(20) | KEEPS4(24) | KEEPS4(28))
 
 /* The empty line ending a head: skips an interim response, or sets up the
  * body. */
 static pe_status_t head_done(pe_http_response_t *r)
 {
     unsigned f = r->flags_;
-    uint16_t code = (uint16_t)r->chunk_left_;
+    size_t code = r->left_;
 
     if (code < 200u) {
         size_t len = r->len_ - r->pos_;
@@ -170,36 +196,32 @@ static pe_status_t head_done(pe_http_response_t *r)
         r->len_ = len;
         return PE_OK;
     }
-    r->status = code;
+    r->status = (uint16_t)code;
     r->head_len_ = r->body_end_ = r->pos_;
-    r->keep_alive = (f & F_HTTP10) ? (f & F_KEEP_ALIVE) != 0 : true;
-    if ((f & F_CLOSE) || ((f & F_CHUNKED) && (r->content_length_ >= 0 ||
-                                              (f & F_HTTP10)))) {
-        r->keep_alive = false;
-    }
+    r->keep_alive = (KEEP_MASK >> f) & 1u;
     if (code == 204u || code == 304u) {
         return finish(r);
     }
     if (f & F_CHUNKED) {
         r->state_ = S_CHUNK_SIZE;
-    } else if (r->content_length_ >= 0) {
-        return start_data(r, (uint64_t)r->content_length_);
-    } else {
-        r->keep_alive = false;
-        r->state_ = S_EOF;
+        return PE_OK;
     }
+    if (f & F_LENGTH) {
+        return start_data(r, r->length_);
+    }
+    r->keep_alive = false;
+    r->left_ = UNTIL_CLOSE;
+    r->state_ = S_DATA;
     return PE_OK;
 }
 
-/* One header line s[0..n); the value is NUL-terminated in place. */
+/* One header line s[0..n); a kept value is NUL-terminated in place. */
 static pe_status_t header_line(pe_http_response_t *r, char *s, size_t n)
 {
-    static const char *const names[] = {
-        "content-length", "transfer-encoding", "connection", "retry-after",
-        "x-amzn-requestid", "x-amzn-errortype", "date"};
-    const char *v, *colon = memchr(s, ':', n);
-    size_t vn, i, k;
-    int64_t num;
+    const char *colon = memchr(s, ':', n), *v;
+    size_t vn, k, t;
+    unsigned i;
+    uint64_t num;
 
     if (n == 0) {
         return head_done(r);
@@ -208,60 +230,49 @@ static pe_status_t header_line(pe_http_response_t *r, char *s, size_t n)
         return MALFORMED; /* a folded line fails here or just below */
     }
     for (v = s; v < colon; v++) {
-        if ((unsigned char)*v <= ' ' || (unsigned char)*v > '~') {
-            return MALFORMED;
+        if ((unsigned char)(*v - 0x21) > 0x7eu - 0x21u) {
+            return MALFORMED; /* a name is visible ASCII */
         }
     }
     v = colon + 1;
     vn = n - (size_t)(v - s);
-    trim(&v, &vn);
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (ieq(s, (size_t)(colon - s), names[i])) {
-            break;
-        }
+    while (vn && is_ws(*v)) {
+        v++;
+        vn--;
     }
-    switch (i) {
-    case 0:
-        if (!parse_dec(v, vn, &num) ||
-            (r->content_length_ >= 0 && r->content_length_ != num)) {
+    while (vn && is_ws(v[vn - 1])) {
+        vn--;
+    }
+    i = word(s, (size_t)(colon - s), header_names);
+    if (i == 0) { /* Content-Length: digits; a repeat must agree */
+        if (!decimal(v, vn, &num) ||
+            ((r->flags_ & F_LENGTH) && r->length_ != num)) {
             return MALFORMED;
         }
-        r->content_length_ = num;
-        break;
-    case 1:
-        if (!ieq(v, vn, "chunked") || (r->flags_ & F_CHUNKED)) {
+        r->length_ = num;
+        r->flags_ |= F_LENGTH;
+    } else if (i == 1) { /* Transfer-Encoding: exactly chunked, once */
+        if (word(v, vn, tokens) != 2 || (r->flags_ & F_CHUNKED)) {
             return MALFORMED;
         }
         r->flags_ |= F_CHUNKED;
-        break;
-    case 2:
-        while (vn) {
-            const char *t = v;
-            for (k = 0; k < vn && v[k] != ','; k++) {
-            }
-            v += k + (k < vn);
-            vn -= k + (k < vn);
-            trim(&t, &k);
-            if (ieq(t, k, "close")) {
-                r->flags_ |= F_CLOSE;
-            } else if (ieq(t, k, "keep-alive")) {
-                r->flags_ |= F_KEEP_ALIVE;
+    } else if (i == 2) { /* Connection: tokens between commas and blanks */
+        for (k = t = 0; k <= vn; k++) {
+            if (k == vn || v[k] == ',' || is_ws(v[k])) {
+                i = word(v + t, k - t, tokens);
+                if (i < 2) {
+                    r->flags_ |= (uint8_t)(F_CLOSE << i);
+                }
+                t = k + 1;
             }
         }
-        break;
-    case 3:
-        if (parse_dec(v, vn, &num)) {
-            r->retry_after = num;
+    } else if (i == 3) { /* Retry-After: delta-seconds, else ignored */
+        if (decimal(v, vn, &num)) {
+            r->retry_after = (int64_t)num;
         }
-        break;
-    case 4:
-    case 5:
-    case 6:
+    } else if (i < 7) {
         s[(size_t)(v - s) + vn] = '\0';
         *(i == 4 ? &r->request_id : i == 5 ? &r->error_type : &r->date) = v;
-        break;
-    default:
-        break;
     }
     return PE_OK;
 }
@@ -271,19 +282,8 @@ static pe_status_t chunk_size_line(pe_http_response_t *r, const char *s,
                                    size_t n)
 {
     uint64_t v = 0;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        unsigned d = lower((unsigned char)s[i]);
-        d = d - '0' < 10u ? d - '0' : d - 'a' < 6u ? d - 'a' + 10u : 16u;
-        if (d > 15u) {
-            break;
-        }
-        if (v >> 60) {
-            return MALFORMED;
-        }
-        v = v << 4 | d;
-    }
-    if (i == 0) {
+    size_t i = number(s, n, 16u, &v);
+    if (i == 0 || i == SIZE_MAX) {
         return MALFORMED;
     }
     while (i < n && is_ws(s[i])) {
@@ -329,32 +329,32 @@ static pe_status_t line(pe_http_response_t *r, char *s, size_t n)
 static pe_status_t parse(pe_http_response_t *r, size_t from)
 {
     char *b = r->buf_;
-    pe_status_t st;
+    pe_status_t st = PE_OK;
 
-    for (;;) {
+    while (st == PE_OK) {
         size_t avail = r->len_ - r->pos_;
         if (r->state_ == S_DATA) {
-            size_t k = r->chunk_left_ < avail ? (size_t)r->chunk_left_ : avail;
+            size_t k = r->left_ < avail ? r->left_ : avail;
             if (r->body_end_ != r->pos_) {
                 memmove(b + r->body_end_, b + r->pos_, k);
             }
             r->body_end_ += k;
             r->pos_ += k;
-            r->chunk_left_ -= k;
-            if (r->chunk_left_) {
+            if (r->left_ == UNTIL_CLOSE) {
+                break;
+            }
+            r->left_ -= k;
+            if (r->left_) {
                 break;
             }
             if (r->flags_ & F_CHUNKED) {
                 r->state_ = S_CHUNK_END;
-            } else if ((st = finish(r)) != PE_OK) {
-                return st;
+            } else {
+                st = finish(r);
             }
-        } else if (r->state_ == S_EOF) {
-            r->body_end_ = r->pos_ = r->len_;
-            break;
         } else if (r->state_ == S_DONE) {
             if (avail) {
-                return MALFORMED;
+                st = MALFORMED;
             }
             break;
         } else {
@@ -368,13 +368,14 @@ static pe_status_t parse(pe_http_response_t *r, size_t from)
             if (end > start && b[end - 1] == '\r') {
                 end--;
             }
-            if ((st = line(r, b + start, end - start)) != PE_OK) {
-                return st;
-            }
+            st = line(r, b + start, end - start);
             if (r->state_ == S_STATUS) {
                 from = 0; /* an interim head was dropped: all is new */
             }
         }
+    }
+    if (st != PE_OK) {
+        return st;
     }
     if (r->status && r->body_end_ != r->pos_) {
         /* chunked: the partial line left goes right after the body */
@@ -391,7 +392,7 @@ pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
                                       bool *complete)
 {
     size_t avail, from;
-    pe_status_t st;
+    pe_status_t st = PE_OK;
 
     if (complete) {
         *complete = false;
@@ -412,8 +413,6 @@ pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
         from = r->len_;
         r->len_ += n;
         st = parse(r, from);
-    } else {
-        st = PE_OK;
     }
     if (st != PE_OK) {
         r->state_ = (uint8_t)st;
@@ -425,11 +424,11 @@ pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
 
 size_t pe_http_response_needed(const pe_http_response_t *r)
 {
-    if (r->status == 0 || r->content_length_ < 0 || (r->flags_ & F_CHUNKED) ||
-        (uint64_t)r->content_length_ >= (uint64_t)(SIZE_MAX - r->head_len_)) {
+    if (r->status == 0 || (r->flags_ & (F_LENGTH | F_CHUNKED)) != F_LENGTH ||
+        r->length_ >= (uint64_t)(SIZE_MAX - r->head_len_)) {
         return 0;
     }
-    return r->head_len_ + (size_t)r->content_length_ + 1u;
+    return r->head_len_ + (size_t)r->length_ + 1u;
 }
 
 pe_status_t pe_http_response_closed(pe_http_response_t *r)
@@ -444,7 +443,8 @@ pe_status_t pe_http_response_closed(pe_http_response_t *r)
     if (r->state_ == S_DONE) {
         return PE_OK;
     }
-    st = r->state_ == S_EOF ? finish(r) : PE_ERR_CLOSED;
+    st = r->state_ == S_DATA && r->left_ == UNTIL_CLOSE ? finish(r)
+                                                        : PE_ERR_CLOSED;
     if (st != PE_OK) {
         r->state_ = (uint8_t)st;
     }
