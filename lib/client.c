@@ -292,40 +292,17 @@ static void parse_error(pe_client_t *c, pe_error_t *err)
     err->message = body.message ? body.message : body.message_upper;
 }
 
-/* Swaps the n bytes at a with the n bytes at b (the two do not overlap),
- * a word at a time. */
-static void swap_bytes(char *a, char *b, size_t n)
+/* Moves the n bytes that follow the m bytes at p in front of them, in
+ * pieces of at most `room` bytes through tmp. */
+static void rotate(char *p, size_t m, size_t n, char *tmp, size_t room)
 {
-    size_t i = 0;
-    for (; n - i >= sizeof(size_t); i += sizeof(size_t)) {
-        size_t x, y;
-        memcpy(&x, a + i, sizeof x);
-        memcpy(&y, b + i, sizeof y);
-        memcpy(a + i, &y, sizeof y);
-        memcpy(b + i, &x, sizeof x);
-    }
-    for (; i < n; i++) {
-        char t = a[i];
-        a[i] = b[i];
-        b[i] = t;
-    }
-}
-
-/* Turns the m bytes at p followed by n bytes into those n bytes followed
- * by the m, in place (block swaps: every byte moves about once). */
-static void rotate(char *p, size_t m, size_t n)
-{
-    while (m > 0 && n > 0) {
-        if (m <= n) {
-            /* A B1 B2 with |B2| = m: B2 B1 A, then B2 B1 into B1 B2 */
-            swap_bytes(p, p + n, m);
-            n -= m;
-        } else {
-            /* A1 A2 B with |A1| = n: B A2 A1, then A2 A1 into A1 A2 */
-            swap_bytes(p, p + m, n);
-            p += n;
-            m -= n;
-        }
+    while (n > 0) {
+        size_t k = n < room ? n : room;
+        memcpy(tmp, p + m, k);
+        memmove(p + k, p, m);
+        memcpy(p, tmp, k);
+        p += k;
+        n -= k;
     }
 }
 
@@ -337,9 +314,8 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
 {
     pe_request_t *req = &c->req_;
     pe_http_response_t *resp = &c->resp_;
-    size_t req_len, head_len = 0, avail, got;
+    size_t req_len, head_len = 0, got;
     char *out = NULL;
-    bool complete = false;
     pe_status_t built, st;
 
     /* the request, then its signed head right after it */
@@ -395,10 +371,12 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
         return st;
     }
     /* [target NUL body NUL head NUL] becomes [target NUL head body NUL
-     * NUL]: head and body go out together, in one TLS record */
+     * NUL]: head and body go out together, in one TLS record. The
+     * response record, unused until the answer is read, lends the room. */
     if (req->body) {
         out = in_work(c, req->body);
-        rotate(out, req_len - (size_t)(out - c->work), head_len);
+        rotate(out, req_len - (size_t)(out - c->work), head_len,
+               (char *)resp, sizeof *resp);
     }
 
     if (!pe_tls_alive(c->tls)) {
@@ -417,21 +395,16 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
     }
     *sent = true;
 
-    /* the response, into the work buffer */
+    /* the response, into the work buffer (the parser keeps room) */
     pe_http_response_init(resp, c->work, c->work_size);
     do {
-        char *space = pe_http_response_space(resp, &avail);
-        st = PE_ERR_BUFFER_TOO_SMALL; /* nothing offered: it cannot fit */
-        if (avail) {
-            st = pe_tls_recv(c->tls, space, avail, &got);
-            if (st != PE_OK) {
-                return st; /* closed by TLS */
-            }
-            st = got ? pe_http_response_received(resp, got, &complete)
-                     : pe_http_response_closed(resp);
-            complete |= got == 0;
+        st = pe_tls_recv(c->tls, resp->buf_ + resp->len_,
+                         resp->cap_ - resp->len_, &got);
+        if (st != PE_OK) {
+            return st; /* closed by TLS */
         }
-    } while (st == PE_OK && !complete);
+        st = pe_http_response_step(resp, got); /* 0: the peer closed */
+    } while (st == PE_OK && !resp->body);
     if (st != PE_OK || !resp->keep_alive) {
         pe_tls_close(c->tls); /* any rest of the response is unread */
     }
@@ -467,7 +440,8 @@ static bool learn_offset(pe_client_t *c, int64_t device_now)
     }
     offset = server - device_now;
     if (device_now >= PE_MIN_PLAUSIBLE_TIME &&
-        (offset > PE_MAX_CLOCK_OFFSET || offset < -PE_MAX_CLOCK_OFFSET)) {
+        (uint64_t)offset + (uint64_t)PE_MAX_CLOCK_OFFSET >
+            2u * (uint64_t)PE_MAX_CLOCK_OFFSET) {
         return false;
     }
     c->clock_offset = offset;

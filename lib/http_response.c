@@ -11,7 +11,9 @@
  * than its decoded bytes plus one line.
  */
 #include "pe_http.h"
+#include "pe_internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Parser states. The failed state is the pe_status_t itself, every status
@@ -38,9 +40,9 @@ enum {
 
 /* The header names kept, then the tokens of values, in lower case: the
  * index of a header name is its case below. */
-static const char header_names[] = "content-length\0transfer-encoding\0"
-                                   "connection\0retry-after\0x-amzn-requestid\0"
-                                   "x-amzn-errortype\0date\0";
+static const char header_names[] = "x-amzn-requestid\0x-amzn-errortype\0date\0"
+                                   "content-length\0retry-after\0"
+                                   "transfer-encoding\0connection\0";
 static const char tokens[] = "close\0keep-alive\0chunked\0";
 
 /* The index of s[0..n) in a list of lower-case words (letters and '-'),
@@ -68,37 +70,20 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t';
 }
 
-/* The digits (base 10 or 16) at the start of s[0..n): how many there are,
- * their value in *out; SIZE_MAX when the value exceeds INT64_MAX (base
- * 10) or UINT64_MAX (base 16). Up to 19 significant decimal or 16 hex
- * digits cannot wrap the 64-bit sum. */
-static size_t number(const char *s, size_t n, unsigned base, uint64_t *out)
-{
-    uint64_t v = 0;
-    unsigned sig = 0;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        /* lower case for hex; digits keep their value; control bytes
-         * (but HTAB, which maps to ')') never reach here */
-        unsigned d = (unsigned char)s[i] | 0x20u;
-        d = d - '0' < 10u ? d - '0' : d - 'a' < 6u ? d - 'a' + 10u : 16u;
-        if (d >= base) {
-            break;
-        }
-        v = v * base + d;
-        sig += sig != 0 || d != 0;
-    }
-    *out = v;
-    return sig > (base == 10u ? 19u : 16u) ||
-                   (base == 10u && v > (uint64_t)INT64_MAX)
-               ? SIZE_MAX
-               : i;
-}
-
 /* Decimal digits only (at least one), at most INT64_MAX. */
 static bool decimal(const char *s, size_t n, uint64_t *out)
 {
-    return n != 0 && number(s, n, 10u, out) == n;
+    uint64_t v = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9u || v > (uint64_t)INT64_MAX / 10u) {
+            return false;
+        }
+        v = v * 10u + d;
+    }
+    *out = v;
+    return n != 0 && v <= (uint64_t)INT64_MAX;
 }
 
 void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap)
@@ -158,8 +143,8 @@ static pe_status_t status_line(pe_http_response_t *r, const char *s, size_t n)
 {
     uint64_t code;
     if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] | 1) != '1' ||
-        s[8] != ' ' || (n > 12 && s[12] != ' ') ||
-        number(s + 9, 3, 10u, &code) != 3 || code - 100u > 499u) {
+        s[8] != ' ' || (n > 12 && s[12] != ' ') || !decimal(s + 9, 3, &code) ||
+        code - 100u > 499u) {
         return MALFORMED;
     }
     r->left_ = (size_t)code;
@@ -244,19 +229,30 @@ static pe_status_t header_line(pe_http_response_t *r, char *s, size_t n)
         vn--;
     }
     i = word(s, (size_t)(colon - s), header_names);
-    if (i == 0) { /* Content-Length: digits; a repeat must agree */
-        if (!decimal(v, vn, &num) ||
-            ((r->flags_ & F_LENGTH) && r->length_ != num)) {
-            return MALFORMED;
+    if (i < 3) { /* kept: the value as a C string */
+        static const uint8_t at[] = {offsetof(pe_http_response_t, request_id),
+                                     offsetof(pe_http_response_t, error_type),
+                                     offsetof(pe_http_response_t, date)};
+        s[(size_t)(v - s) + vn] = '\0';
+        memcpy((char *)r + at[i], &v, sizeof v);
+    } else if (i < 5) { /* Content-Length, Retry-After: delta-seconds */
+        bool ok = decimal(v, vn, &num);
+        if (i == 4) {
+            if (ok) {
+                r->retry_after = (int64_t)num; /* else ignored */
+            }
+        } else if (!ok || ((r->flags_ & F_LENGTH) && r->length_ != num)) {
+            return MALFORMED; /* digits; a repeat must agree */
+        } else {
+            r->length_ = num;
+            r->flags_ |= F_LENGTH;
         }
-        r->length_ = num;
-        r->flags_ |= F_LENGTH;
-    } else if (i == 1) { /* Transfer-Encoding: exactly chunked, once */
+    } else if (i == 5) { /* Transfer-Encoding: exactly chunked, once */
         if (word(v, vn, tokens) != 2 || (r->flags_ & F_CHUNKED)) {
             return MALFORMED;
         }
         r->flags_ |= F_CHUNKED;
-    } else if (i == 2) { /* Connection: tokens between commas and blanks */
+    } else if (i == 6) { /* Connection: tokens between commas and blanks */
         for (k = t = 0; k <= vn; k++) {
             if (k == vn || v[k] == ',' || is_ws(v[k])) {
                 i = word(v + t, k - t, tokens);
@@ -266,24 +262,30 @@ static pe_status_t header_line(pe_http_response_t *r, char *s, size_t n)
                 t = k + 1;
             }
         }
-    } else if (i == 3) { /* Retry-After: delta-seconds, else ignored */
-        if (decimal(v, vn, &num)) {
-            r->retry_after = (int64_t)num;
-        }
-    } else if (i < 7) {
-        s[(size_t)(v - s) + vn] = '\0';
-        *(i == 4 ? &r->request_id : i == 5 ? &r->error_type : &r->date) = v;
     }
     return PE_OK;
 }
 
-/* A chunk-size line: hex size, then optional extensions. */
+/* A chunk-size line: hex size (at most 64 bits), then optional
+ * extensions. */
 static pe_status_t chunk_size_line(pe_http_response_t *r, const char *s,
                                    size_t n)
 {
     uint64_t v = 0;
-    size_t i = number(s, n, 16u, &v);
-    if (i == 0 || i == SIZE_MAX) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        /* lower case; control bytes never get here (HTAB maps to ')') */
+        unsigned d = (unsigned char)s[i] | 0x20u;
+        d = d - '0' < 10u ? d - '0' : d - 'a' < 6u ? d - 'a' + 10u : 16u;
+        if (d > 15u) {
+            break;
+        }
+        if (v >> 60) {
+            return MALFORMED;
+        }
+        v = v << 4 | d;
+    }
+    if (i == 0) {
         return MALFORMED;
     }
     while (i < n && is_ws(s[i])) {
@@ -388,11 +390,33 @@ static pe_status_t parse(pe_http_response_t *r, size_t from)
                                                      : PE_OK;
 }
 
+pe_status_t pe_http_response_step(pe_http_response_t *r, size_t n)
+{
+    pe_status_t st;
+    if (r->state_ < S_STATUS) {
+        return (pe_status_t)r->state_;
+    }
+    if (r->state_ == S_DONE) {
+        st = n ? MALFORMED : PE_OK;
+    } else if (n) {
+        size_t from = r->len_;
+        r->len_ += n;
+        st = parse(r, from);
+    } else { /* the peer closed */
+        st = r->state_ == S_DATA && r->left_ == UNTIL_CLOSE ? finish(r)
+                                                            : PE_ERR_CLOSED;
+    }
+    if (st != PE_OK) {
+        r->state_ = (uint8_t)st;
+    }
+    return st;
+}
+
 pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
                                       bool *complete)
 {
-    size_t avail, from;
-    pe_status_t st = PE_OK;
+    size_t avail;
+    pe_status_t st;
 
     if (complete) {
         *complete = false;
@@ -407,19 +431,9 @@ pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
     if (n > avail) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    if (r->state_ == S_DONE) {
-        st = n ? MALFORMED : PE_OK;
-    } else if (n) {
-        from = r->len_;
-        r->len_ += n;
-        st = parse(r, from);
-    }
-    if (st != PE_OK) {
-        r->state_ = (uint8_t)st;
-        return st;
-    }
+    st = n ? pe_http_response_step(r, n) : PE_OK;
     *complete = r->state_ == S_DONE;
-    return PE_OK;
+    return st;
 }
 
 size_t pe_http_response_needed(const pe_http_response_t *r)
@@ -433,20 +447,5 @@ size_t pe_http_response_needed(const pe_http_response_t *r)
 
 pe_status_t pe_http_response_closed(pe_http_response_t *r)
 {
-    pe_status_t st;
-    if (!r) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    if (r->state_ < S_STATUS) {
-        return (pe_status_t)r->state_;
-    }
-    if (r->state_ == S_DONE) {
-        return PE_OK;
-    }
-    st = r->state_ == S_DATA && r->left_ == UNTIL_CLOSE ? finish(r)
-                                                        : PE_ERR_CLOSED;
-    if (st != PE_OK) {
-        r->state_ = (uint8_t)st;
-    }
-    return st;
+    return r ? pe_http_response_step(r, 0) : PE_ERR_INVALID_ARGUMENT;
 }
