@@ -8,7 +8,6 @@
 
 #include <mbedtls/bignum.h>      /* MBEDTLS_ERR_*_ALLOC_FAILED codes */
 #include <mbedtls/ecp.h>
-#include <mbedtls/net_sockets.h> /* MBEDTLS_ERR_NET_* codes only */
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
@@ -112,30 +111,26 @@ static void start_clock(tls_t *t, uint32_t timeout_ms)
 }
 
 /* One port call for mbedTLS: a receive into rbuf, else a send of sbuf.
- * A failure is kept in port_error (the status the caller returns); end of
- * stream on a receive is 0. */
+ * A failure is kept in port_error (the status the caller returns; the
+ * mbedTLS code only has to be an error); end of stream on a receive is
+ * 0. */
 static int port_io(tls_t *t, unsigned char *rbuf, const unsigned char *sbuf,
                    size_t len)
 {
     uint32_t left = 0; /* probing: no clock to read */
-    int32_t r;
-    if (!t->no_wait && (left = time_left(t)) == 0) {
-        r = PE_PORT_TIMEOUT;
-    } else {
+    int32_t r = PE_PORT_TIMEOUT;
+    if (t->no_wait || (left = time_left(t)) != 0) {
         r = rbuf ? t->port->recv(t->port->ctx, rbuf, len, left)
                  : t->port->send(t->port->ctx, sbuf, len, left);
         if (r > 0) {
             return (int)r;
         }
     }
-    if (r == PE_PORT_TIMEOUT) {
-        t->port_error = PE_ERR_TIMEOUT;
-        return MBEDTLS_ERR_SSL_TIMEOUT;
-    }
-    t->port_error =
-        r == PE_PORT_CLOSED || r == PE_PORT_RESET ? PE_ERR_CLOSED : PE_ERR_IO;
+    t->port_error = r == PE_PORT_TIMEOUT ? PE_ERR_TIMEOUT
+                    : r == PE_PORT_CLOSED || r == PE_PORT_RESET ? PE_ERR_CLOSED
+                                                                : PE_ERR_IO;
     /* end of stream; what a handshake cut short reports as PE_ERR_CLOSED */
-    return r == PE_PORT_CLOSED && rbuf ? 0 : MBEDTLS_ERR_NET_CONN_RESET;
+    return r == PE_PORT_CLOSED && rbuf ? 0 : MBEDTLS_ERR_SSL_TIMEOUT;
 }
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
@@ -160,12 +155,10 @@ static bool alloc_failed(int ret)
            low == -MBEDTLS_ERR_MPI_ALLOC_FAILED;
 }
 
-/* The status for an mbedTLS error, preferring what the port reported. */
+/* The status for an mbedTLS error, preferring what the port reported (a
+ * refused certificate: see pe_tls_connect). */
 static pe_status_t status_of(const tls_t *t, int ret, pe_status_t otherwise)
 {
-    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-        return PE_ERR_CERT_VERIFY;
-    }
     if (alloc_failed(ret)) {
         return PE_ERR_TLS_NO_MEMORY;
     }
@@ -325,7 +318,7 @@ pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port)
 pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got)
 {
     tls_t *t = TLS(tls);
-    pe_status_t st = PE_OK;
+    pe_status_t st = PE_OK; /* the end of the stream: *got 0 */
     int ret;
     *got = 0;
     start_clock(t, t->io_timeout_ms);
@@ -343,12 +336,11 @@ pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got)
     }
     if (ret != 0 && ret != MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
         st = status_of(t, ret, PE_ERR_IO);
+        if (st == PE_ERR_TIMEOUT && t->no_wait) {
+            return st; /* a probe found nothing yet: the connection stays */
+        }
     }
-    /* end of stream (PE_OK, *got 0) or a failure; a probe that found
-     * nothing yet keeps the connection */
-    if (st != PE_ERR_TIMEOUT || !t->no_wait) {
-        pe_tls_close(tls);
-    }
+    pe_tls_close(tls);
     return st;
 }
 
