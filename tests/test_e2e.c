@@ -1590,6 +1590,28 @@ static void test_small_buffers(void)
            told, rounds);
 }
 
+/* Every status has its own text; values past the last are "unknown
+ * status". */
+static void test_status_texts(void)
+{
+    for (int i = 0; i < PE_STATUS_COUNT_; i++) {
+        const char *t = pe_strerror((pe_status_t)i);
+        CHECK(t[0] && strcmp(t, "unknown status") != 0, "status %d: [%s]", i, t);
+        for (int j = 0; j < i; j++) {
+            CHECK(strcmp(t, pe_strerror((pe_status_t)j)) != 0,
+                  "statuses %d and %d: the same text [%s]", j, i, t);
+        }
+    }
+    CHECK(strcmp(pe_strerror(PE_STATUS_COUNT_), "unknown status") == 0 &&
+              strcmp(pe_strerror((pe_status_t)-1), "unknown status") == 0,
+          "past the last status: [%s]", pe_strerror(PE_STATUS_COUNT_));
+    CHECK(strcmp(pe_strerror(PE_OK), "ok") == 0 &&
+              strcmp(pe_strerror(PE_ERR_OUTCOME_UNKNOWN),
+                     "the request was sent but its answer was lost; it may "
+                     "have been carried out") == 0,
+          "first and last texts");
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1598,6 +1620,7 @@ int main(void)
     unsigned char *ca = NULL;
     size_t ca_len = 0;
 
+    test_status_texts();
     if (!pe_sim_start(&sim, args, 20000)) {
         printf("FAIL: the local service did not start: %s\n", sim.error);
         CHECK(false, "local service: %s", sim.error);
