@@ -144,7 +144,7 @@ static pe_status_t status_line(pe_http_response_t *r, const char *s, size_t n)
     uint64_t code;
     if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] | 1) != '1' ||
         s[8] != ' ' || (n > 12 && s[12] != ' ') || !decimal(s + 9, 3, &code) ||
-        code - 100u > 499u) {
+        (size_t)code - 100u > 499u) {
         return MALFORMED;
     }
     r->left_ = (size_t)code;
@@ -333,9 +333,9 @@ static pe_status_t parse(pe_http_response_t *r, size_t from)
     char *b = r->buf_;
     pe_status_t st = PE_OK;
 
-    while (st == PE_OK) {
-        size_t avail = r->len_ - r->pos_;
+    while (st == PE_OK && r->state_ != S_DONE) {
         if (r->state_ == S_DATA) {
+            size_t avail = r->len_ - r->pos_;
             size_t k = r->left_ < avail ? r->left_ : avail;
             if (r->body_end_ != r->pos_) {
                 memmove(b + r->body_end_, b + r->pos_, k);
@@ -354,11 +354,6 @@ static pe_status_t parse(pe_http_response_t *r, size_t from)
             } else {
                 st = finish(r);
             }
-        } else if (r->state_ == S_DONE) {
-            if (avail) {
-                st = MALFORMED;
-            }
-            break;
         } else {
             size_t start = r->pos_, at = from > start ? from : start, end;
             const char *lf = memchr(b + at, '\n', r->len_ - at);
@@ -378,6 +373,9 @@ static pe_status_t parse(pe_http_response_t *r, size_t from)
     }
     if (st != PE_OK) {
         return st;
+    }
+    if (r->state_ == S_DONE && r->pos_ != r->len_) {
+        return MALFORMED; /* bytes after the response */
     }
     if (r->status && r->body_end_ != r->pos_) {
         /* chunked: the partial line left goes right after the body */
