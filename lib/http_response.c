@@ -141,13 +141,22 @@ static pe_status_t start_data(pe_http_response_t *r, uint64_t n)
 /* "HTTP/1.x ddd[ reason]" */
 static pe_status_t status_line(pe_http_response_t *r, const char *s, size_t n)
 {
-    uint64_t code;
+    size_t code = 0, i;
     if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] | 1) != '1' ||
-        s[8] != ' ' || (n > 12 && s[12] != ' ') || !decimal(s + 9, 3, &code) ||
-        (size_t)code - 100u > 499u) {
+        s[8] != ' ' || (n > 12 && s[12] != ' ')) {
         return MALFORMED;
     }
-    r->left_ = (size_t)code;
+    for (i = 9; i < 12; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9u) {
+            return MALFORMED;
+        }
+        code = code * 10u + d;
+    }
+    if (code - 100u > 499u) {
+        return MALFORMED;
+    }
+    r->left_ = code;
     r->flags_ = s[7] == '0' ? F_HTTP10 : 0;
     r->state_ = S_HEADER;
     return PE_OK;
