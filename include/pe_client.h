@@ -22,41 +22,42 @@
 extern "C" {
 #endif
 
-/** Error codes the service answers with, as X(ENUM_SUFFIX, "Code"): the
- *  ten of this API first, then the common ones. */
+/** Error codes the service answers with, as X(ENUM_SUFFIX, "Base",
+ *  "Suffix"): the code's text is Base followed by Suffix ("Exception" or
+ *  ""). The ten of this API first, then the common ones. */
 #define PE_ERROR_CODES(X)                                                     \
-    X(ACCOUNT_SUSPENDED, "AccountSuspendedException")                         \
-    X(ALREADY_EXISTS, "AlreadyExistsException")                               \
-    X(BAD_REQUEST, "BadRequestException")                                     \
-    X(CONCURRENT_MODIFICATION, "ConcurrentModificationException")             \
-    X(LIMIT_EXCEEDED, "LimitExceededException")                               \
-    X(MAIL_FROM_DOMAIN_NOT_VERIFIED, "MailFromDomainNotVerifiedException")    \
-    X(MESSAGE_REJECTED, "MessageRejected")                                    \
-    X(NOT_FOUND, "NotFoundException")                                         \
-    X(SENDING_PAUSED, "SendingPausedException")                               \
-    X(TOO_MANY_REQUESTS, "TooManyRequestsException")                          \
-    X(ACCESS_DENIED, "AccessDeniedException")                                 \
-    X(INCOMPLETE_SIGNATURE, "IncompleteSignature")                            \
-    X(INTERNAL_FAILURE, "InternalFailure")                                    \
-    X(INVALID_ACTION, "InvalidAction")                                        \
-    X(INVALID_CLIENT_TOKEN_ID, "InvalidClientTokenId")                        \
-    X(INVALID_PARAMETER_COMBINATION, "InvalidParameterCombination")           \
-    X(INVALID_PARAMETER_VALUE, "InvalidParameterValue")                       \
-    X(INVALID_QUERY_PARAMETER, "InvalidQueryParameter")                       \
-    X(INVALID_SIGNATURE, "InvalidSignatureException")                         \
-    X(MALFORMED_QUERY_STRING, "MalformedQueryString")                         \
-    X(MISSING_ACTION, "MissingAction")                                        \
-    X(MISSING_AUTHENTICATION_TOKEN, "MissingAuthenticationToken")             \
-    X(MISSING_PARAMETER, "MissingParameter")                                  \
-    X(OPT_IN_REQUIRED, "OptInRequired")                                       \
-    X(REQUEST_EXPIRED, "RequestExpired")                                      \
-    X(SERVICE_UNAVAILABLE, "ServiceUnavailable")                              \
-    X(SIGNATURE_DOES_NOT_MATCH, "SignatureDoesNotMatch")                      \
-    X(THROTTLING, "ThrottlingException")                                      \
-    X(UNRECOGNIZED_CLIENT, "UnrecognizedClientException")                     \
-    X(VALIDATION_ERROR, "ValidationError")
+    X(ACCOUNT_SUSPENDED, "AccountSuspended", "Exception")                     \
+    X(ALREADY_EXISTS, "AlreadyExists", "Exception")                           \
+    X(BAD_REQUEST, "BadRequest", "Exception")                                 \
+    X(CONCURRENT_MODIFICATION, "ConcurrentModification", "Exception")         \
+    X(LIMIT_EXCEEDED, "LimitExceeded", "Exception")                           \
+    X(MAIL_FROM_DOMAIN_NOT_VERIFIED, "MailFromDomainNotVerified", "Exception")\
+    X(MESSAGE_REJECTED, "MessageRejected", "")                                \
+    X(NOT_FOUND, "NotFound", "Exception")                                     \
+    X(SENDING_PAUSED, "SendingPaused", "Exception")                           \
+    X(TOO_MANY_REQUESTS, "TooManyRequests", "Exception")                      \
+    X(ACCESS_DENIED, "AccessDenied", "Exception")                             \
+    X(INCOMPLETE_SIGNATURE, "IncompleteSignature", "")                        \
+    X(INTERNAL_FAILURE, "InternalFailure", "")                                \
+    X(INVALID_ACTION, "InvalidAction", "")                                    \
+    X(INVALID_CLIENT_TOKEN_ID, "InvalidClientTokenId", "")                    \
+    X(INVALID_PARAMETER_COMBINATION, "InvalidParameterCombination", "")       \
+    X(INVALID_PARAMETER_VALUE, "InvalidParameterValue", "")                   \
+    X(INVALID_QUERY_PARAMETER, "InvalidQueryParameter", "")                   \
+    X(INVALID_SIGNATURE, "InvalidSignature", "Exception")                     \
+    X(MALFORMED_QUERY_STRING, "MalformedQueryString", "")                     \
+    X(MISSING_ACTION, "MissingAction", "")                                    \
+    X(MISSING_AUTHENTICATION_TOKEN, "MissingAuthenticationToken", "")         \
+    X(MISSING_PARAMETER, "MissingParameter", "")                              \
+    X(OPT_IN_REQUIRED, "OptInRequired", "")                                   \
+    X(REQUEST_EXPIRED, "RequestExpired", "")                                  \
+    X(SERVICE_UNAVAILABLE, "ServiceUnavailable", "")                          \
+    X(SIGNATURE_DOES_NOT_MATCH, "SignatureDoesNotMatch", "")                  \
+    X(THROTTLING, "Throttling", "Exception")                                  \
+    X(UNRECOGNIZED_CLIENT, "UnrecognizedClient", "Exception")                 \
+    X(VALIDATION_ERROR, "ValidationError", "")
 
-#define PE_EC_ENUM_(id, text) PE_EC_##id,
+#define PE_EC_ENUM_(id, base, suffix) PE_EC_##id,
 typedef enum {
     PE_EC_NONE = 0, /**< no service error */
     PE_EC_UNKNOWN,  /**< a code this client does not know: see code_text */
@@ -64,8 +65,25 @@ typedef enum {
 } pe_error_code_t;
 #undef PE_EC_ENUM_
 
-/** The service's code text of an error code ("NotFoundException"). */
-const char *pe_error_code_name(pe_error_code_t code);
+/** The service's code text of an error code ("NotFoundException"); "" for
+ *  PE_EC_NONE, PE_EC_UNKNOWN or a value out of range. Defined here, so
+ *  the names take room only in programs that call it (the library itself
+ *  matches codes in a shorter table). */
+static inline const char *pe_error_code_name(pe_error_code_t code)
+{
+#define PE_EC_NAME_(id, base, suffix) base suffix "\0"
+    static const char names[] = PE_ERROR_CODES(PE_EC_NAME_);
+#undef PE_EC_NAME_
+    const char *p = names;
+    if ((unsigned)code - 2u >= (unsigned)PE_EC_COUNT_ - 2u) {
+        return "";
+    }
+    for (unsigned i = 2; i < (unsigned)code; i++) {
+        while (*p++) {
+        }
+    }
+    return p;
+}
 
 /** What went wrong in a call, beyond its status. */
 typedef struct {
@@ -163,23 +181,18 @@ typedef struct {
 
 /** The client; allocate it yourself and treat the members as private. */
 typedef struct {
-    pe_sigv4_signer_t signer;
+    /* what every call uses first: small offsets, short instructions */
     const pe_port_t *port;
     pe_tls_t *tls;
     char *work;
     size_t work_size;
-    char region[PE_SIGV4_MAX_SCOPE_NAME + 1];
-    char host[PE_MAX_HOST + 1];        /* to connect to and verify */
-    char host_header[PE_MAX_HOST + 7]; /* host, or host:port */
-    uint16_t port_number;
-    uint32_t connect_timeout_ms;
-    uint32_t io_timeout_ms;
     uint32_t retry_base_ms;
     uint32_t retry_cap_ms;
+    int64_t clock_offset; /* service time minus device time, seconds */
+    uint16_t port_number;
     uint8_t max_attempts;
     bool resend_unknown_outcome;
     bool learn_time;
-    int64_t clock_offset; /* service time minus device time, seconds */
     pe_log_fn log;
     void *log_ctx;
     pe_log_level_t log_level;
@@ -189,6 +202,10 @@ typedef struct {
     pe_http_response_t resp_;
     pe_request_t req_;
     pe_error_t err_;
+    char region[PE_SIGV4_MAX_SCOPE_NAME + 1];
+    char host[PE_MAX_HOST + 1];        /* to connect to and verify */
+    char host_header[PE_MAX_HOST + 7]; /* host, or host:port */
+    pe_sigv4_signer_t signer;
 } pe_client_t;
 
 /**

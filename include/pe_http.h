@@ -84,6 +84,10 @@ pe_status_t pe_http_date_parse(const char *text, int64_t *seconds);
 typedef struct {
     /* results, valid once the head is parsed (status != 0) */
     uint16_t status;          /**< HTTP status code */
+    uint8_t state_;           /* private: parser state, or the pe_status_t
+                                 of a failure */
+    uint8_t flags_;           /* private: HTTP/1.0, chunked,
+                                 Content-Length, Connection tokens seen */
     const char *request_id;   /**< x-amzn-RequestId value, or NULL */
     const char *error_type;   /**< x-amzn-ErrorType value, or NULL */
     const char *date;         /**< Date value, or NULL */
@@ -100,12 +104,11 @@ typedef struct {
     size_t pos_;          /* parse position (start of the unparsed bytes) */
     size_t head_len_;     /* bytes of the head (after the interim ones) */
     size_t body_end_;     /* end of the decoded body so far */
-    int64_t content_length_; /* -1: none */
-    uint64_t chunk_left_; /* body bytes left in the current chunk or the
-                             Content-Length body; the status code while
-                             the head is read */
-    uint8_t state_;       /* parser state, or the pe_status_t of a failure */
-    uint8_t flags_;       /* HTTP/1.0, chunked, Connection tokens seen */
+    size_t left_;         /* body bytes left in the current chunk or the
+                             Content-Length body (SIZE_MAX: until the
+                             close); the status code while the head is
+                             read */
+    uint64_t length_;     /* the Content-Length, once one was seen */
 } pe_http_response_t;
 
 /** Starts a response in buf (cap bytes; the head and the decoded body

@@ -11,28 +11,19 @@
 #include <stddef.h>
 #include <string.h>
 
-#define DEFAULT_CONNECT_TIMEOUT_MS 10000u
-#define DEFAULT_IO_TIMEOUT_MS 15000u
 #define DEFAULT_ATTEMPTS 3u
 #define DEFAULT_RETRY_BASE_MS 100u
 #define DEFAULT_RETRY_CAP_MS 20000u
 
-/* The names of codes 2 and up, one after the other, each with its NUL. */
-#define PE_EC_NAME_(id, text) text "\0"
-static const char error_code_names[] = PE_ERROR_CODES(PE_EC_NAME_);
-#undef PE_EC_NAME_
-
-const char *pe_error_code_name(pe_error_code_t code)
-{
-    const char *p = error_code_names;
-    if ((unsigned)code - 2u >= (unsigned)PE_EC_COUNT_ - 2u) {
-        return "";
-    }
-    for (unsigned i = 2; i < (unsigned)code; i++) {
-        p += strlen(p) + 1;
-    }
-    return p;
-}
+/* The codes from 2 up without their suffix, one after the other, each
+ * with its NUL; bit `code` of CODE_EXCEPTION: the suffix is "Exception"
+ * (the only other one is ""). */
+#define PE_EC_BASE_(id, base, suffix) base "\0"
+static const char code_bases[] = PE_ERROR_CODES(PE_EC_BASE_);
+#undef PE_EC_BASE_
+#define PE_EC_BIT_(id, base, suffix) | (uint32_t)(sizeof(suffix) > 1) << PE_EC_##id
+#define CODE_EXCEPTION (0u PE_ERROR_CODES(PE_EC_BIT_))
+typedef char pe_error_codes_fit_a_word[(PE_EC_COUNT_ <= 32) ? 1 : -1];
 
 /* ---------------------------------------------------------------- log */
 
@@ -146,64 +137,51 @@ static const pe_member_t error_body_members[] = {
 const pe_shape_t pe_error_body_shape = {error_body_members, 4,
                                         sizeof(pe_error_body_t)};
 
-static bool copy_str(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= cap) {
-        return false;
-    }
-    memcpy(dst, src, n + 1);
-    return true;
-}
-
 pe_status_t pe_client_init(pe_client_t *c, const pe_config_t *cfg, void *work,
                            size_t work_size)
 {
+    pe_json_writer_t w; /* a counting buffer */
+    size_t n;
     pe_status_t st;
     if (!c || !cfg || !work || work_size == 0 || !cfg->region ||
         !cfg->port || !cfg->tls || !cfg->ca) {
         return PE_ERR_INVALID_ARGUMENT;
     }
     memset(c, 0, sizeof *c);
-    if (!copy_str(c->region, sizeof c->region, cfg->region) ||
-        c->region[0] == '\0') {
+    n = strlen(cfg->region);
+    if (n == 0 || n >= sizeof c->region) {
         return PE_ERR_INVALID_ARGUMENT;
     }
+    memcpy(c->region, cfg->region, n);
+    /* host_header: the host, then ":port" unless 443; host: the host */
+    pe_jw_init(&w, c->host_header, sizeof c->host_header);
     if (cfg->endpoint_host) {
-        if (!copy_str(c->host, sizeof c->host, cfg->endpoint_host)) {
-            return PE_ERR_INVALID_ARGUMENT;
-        }
+        pe_jw_put(&w, cfg->endpoint_host, strlen(cfg->endpoint_host));
     } else {
-        pe_json_writer_t w; /* a counting buffer */
-        pe_jw_init(&w, c->host, sizeof c->host);
         pe_jw_put(&w, "email.", 6);
-        pe_jw_put(&w, c->region, strlen(c->region));
-        pe_jw_put(&w, ".amazonaws.com", 15); /* with its NUL */
-        if (w.len > w.cap) {
-            return PE_ERR_INVALID_ARGUMENT;
-        }
+        pe_jw_put(&w, c->region, n);
+        pe_jw_put(&w, ".amazonaws.com", 14);
     }
-    if (c->host[0] == '\0' || strpbrk(c->host, " \t\r\n/:@")) {
+    n = w.len;
+    if (n == 0 || n >= sizeof c->host) {
+        return PE_ERR_INVALID_ARGUMENT;
+    }
+    memcpy(c->host, c->host_header, n);
+    if (strpbrk(c->host, " \t\r\n/:@")) {
         return PE_ERR_INVALID_ARGUMENT;
     }
     c->port_number = cfg->endpoint_port ? cfg->endpoint_port : 443u;
-    {
-        pe_json_writer_t w;
-        pe_jw_init(&w, c->host_header, sizeof c->host_header);
-        pe_jw_put(&w, c->host, strlen(c->host));
-        if (c->port_number != 443u) {
-            char num[20];
-            pe_jw_put(&w, ":", 1);
-            pe_jw_put(&w, num, pe_fmt_i64(num, c->port_number));
-        }
-        pe_jw_put(&w, "", 1);
+    if (c->port_number != 443u) {
+        char num[20];
+        pe_jw_put(&w, ":", 1);
+        pe_jw_put(&w, num, pe_fmt_i64(num, c->port_number));
     }
     st = pe_sigv4_init(&c->signer, cfg->access_key_id, cfg->secret_access_key,
                        cfg->session_token);
     if (st != PE_OK) {
         return st;
     }
-    st = pe_tls_init(cfg->tls, cfg->port, cfg->ca, cfg->ca_len, cfg->tls12_only);
+    st = pe_tls_init(cfg->tls, cfg, &c->clock_offset);
     if (st != PE_OK) {
         pe_sigv4_deinit(&c->signer);
         return st;
@@ -212,18 +190,16 @@ pe_status_t pe_client_init(pe_client_t *c, const pe_config_t *cfg, void *work,
     c->tls = cfg->tls;
     c->work = (char *)work;
     c->work_size = work_size;
-    c->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
-                                                    : DEFAULT_CONNECT_TIMEOUT_MS;
-    c->io_timeout_ms =
-        cfg->io_timeout_ms ? cfg->io_timeout_ms : DEFAULT_IO_TIMEOUT_MS;
     c->max_attempts = cfg->max_attempts ? cfg->max_attempts : DEFAULT_ATTEMPTS;
     c->retry_base_ms = cfg->retry_base_ms ? cfg->retry_base_ms : DEFAULT_RETRY_BASE_MS;
     c->retry_cap_ms = cfg->retry_cap_ms ? cfg->retry_cap_ms : DEFAULT_RETRY_CAP_MS;
     c->resend_unknown_outcome = cfg->resend_unknown_outcome;
     c->learn_time = cfg->learn_time_from_service;
+#if PE_LOG_LEVEL > 0
     c->log = cfg->log;
     c->log_ctx = cfg->log_ctx;
     c->log_level = cfg->log_level ? cfg->log_level : PE_LOG_INFO;
+#endif
     return PE_OK;
 }
 
@@ -250,54 +226,6 @@ void pe_client_disconnect(pe_client_t *c, bool keep_session)
     }
 }
 
-/* Reads one response into the work buffer. *got_any tells whether any
- * byte of it arrived. */
-static pe_status_t read_response(pe_client_t *c, pe_http_response_t *resp,
-                                 bool *got_any)
-{
-    bool complete = false;
-    pe_http_response_init(resp, c->work, c->work_size);
-    *got_any = false;
-    while (!complete) {
-        size_t avail, got;
-        char *space = pe_http_response_space(resp, &avail);
-        pe_status_t st;
-        if (avail == 0) {
-            pe_tls_close(c->tls); /* the rest of the response is unread */
-            return PE_ERR_BUFFER_TOO_SMALL;
-        }
-        st = pe_tls_recv(c->tls, space, avail, &got, c->io_timeout_ms);
-        if (st != PE_OK) {
-            return st;
-        }
-        if (got == 0) {
-            return pe_http_response_closed(resp);
-        }
-        *got_any = true;
-        st = pe_http_response_received(resp, got, &complete);
-        if (st != PE_OK) {
-            pe_tls_close(c->tls);
-            return st;
-        }
-    }
-    if (!resp->keep_alive) {
-        pe_tls_close(c->tls);
-    }
-    return PE_OK;
-}
-
-static pe_error_code_t code_of(const char *text)
-{
-    const char *p = error_code_names;
-    for (unsigned i = 2; i < (unsigned)PE_EC_COUNT_; i++) {
-        if (strcmp(p, text) == 0) {
-            return (pe_error_code_t)i;
-        }
-        p += strlen(p) + 1;
-    }
-    return PE_EC_UNKNOWN;
-}
-
 /* The response's views are const; the bytes are the client's work buffer,
  * which the client may change in place. */
 static char *in_work(pe_client_t *c, const char *view)
@@ -305,149 +233,122 @@ static char *in_work(pe_client_t *c, const char *view)
     return c->work + (view - c->work);
 }
 
-/* Bytes of the work buffer the response uses (its body NUL included);
- * the decoder's arena follows. */
-static size_t response_end(const pe_client_t *c, const pe_http_response_t *resp)
+/* The code of a code text; PE_EC_UNKNOWN when none has it. */
+static pe_error_code_t code_of(const char *text)
 {
-    return (size_t)(resp->body - c->work) + resp->body_len + 1;
+    const char *p = code_bases;
+    for (unsigned i = 2; *p; i++) {
+        const char *t = text;
+        while (*p && *p == *t) {
+            p++;
+            t++;
+        }
+        if (!*p && strcmp(t, (CODE_EXCEPTION >> i) & 1u ? "Exception" : "") == 0) {
+            return (pe_error_code_t)i;
+        }
+        p += strlen(p) + 1;
+    }
+    return PE_EC_UNKNOWN;
+}
+
+/* Decodes the body that follows the response's head in the work buffer
+ * (its arena after the body's NUL) into out. */
+static pe_status_t decode_body(pe_client_t *c, const pe_shape_t *shape,
+                               void *out, size_t *used, size_t *needed,
+                               pe_diag_t *diag)
+{
+    const pe_http_response_t *resp = &c->resp_;
+    *used = (size_t)(resp->body - c->work) + resp->body_len + 1;
+    return pe_json_decode(shape, in_work(c, resp->body), resp->body_len, out,
+                          c->work + *used, c->work_size - *used, needed, diag);
 }
 
 /* Fills err from an error response; views into the work buffer. */
-static void parse_error(pe_client_t *c, const pe_http_response_t *resp,
-                        pe_error_t *err)
+static void parse_error(pe_client_t *c, pe_error_t *err)
 {
+    const pe_http_response_t *resp = &c->resp_;
     pe_error_body_t body;
-    char *code = NULL;
-    size_t needed, end = response_end(c, resp);
+    const char *code;
+    size_t used, needed;
     memset(&body, 0, sizeof body);
-    if (resp->body_len > 0 &&
-        pe_json_decode(&pe_error_body_shape, in_work(c, resp->body),
-                       resp->body_len, &body, c->work + end, c->work_size - end,
-                       &needed, NULL) != PE_OK) {
+    if (resp->body_len > 0 && decode_body(c, &pe_error_body_shape, &body,
+                                          &used, &needed, NULL) != PE_OK) {
         memset(&body, 0, sizeof body); /* not JSON: keep what headers say */
     }
-    if (resp->error_type) {
-        /* "NotFoundException:http://internal.amazon.com/..." */
-        code = in_work(c, resp->error_type);
-        code[strcspn(code, ":")] = '\0';
-    } else if (body.type || body.code) {
-        /* "com.amazonaws.email#NotFoundException" or a bare code */
-        const char *t = body.type ? body.type : body.code;
-        const char *hash = strrchr(t, '#');
-        code = in_work(c, hash ? hash + 1 : t);
-        code[strcspn(code, ":")] = '\0';
-    }
-    if (code && code[0]) {
-        err->code_text = code;
-        err->code = code_of(code);
-    } else {
-        err->code = PE_EC_UNKNOWN;
+    /* "NotFoundException:http://internal.amazon.com/...",
+     * "com.amazonaws.email#NotFoundException" or a bare code */
+    code = resp->error_type ? resp->error_type : body.type ? body.type : body.code;
+    err->code = PE_EC_UNKNOWN;
+    if (code) {
+        char *t = in_work(c, code), *hash;
+        t[strcspn(t, ":")] = '\0';
+        hash = strrchr(t, '#');
+        t = hash ? hash + 1 : t;
+        if (*t) {
+            err->code_text = t;
+            err->code = code_of(t);
+        }
     }
     err->message = body.message ? body.message : body.message_upper;
 }
 
-/* What one attempt at an exchange went through. */
-typedef struct {
-    bool reused;   /* an already open connection carried it */
-    bool sent;     /* the whole request was handed to TLS */
-    bool got_any;  /* some byte of a response arrived */
-} attempt_t;
-
-/* The work buffer a request needs with its signed head, when pe_build
- * found the buffer too small for the req_len bytes of target, NUL, body
- * and NUL. The builder writes the target first and as much as fits, so
- * the target can be read back when its NUL made it into the buffer; the
- * head's length then follows from the target and the body's length (the
- * signer sizes the Authorization value without hashing). 0 when the
- * target itself does not fit (unknown). */
-static size_t request_needed(pe_client_t *c, const pe_operation_t *op,
-                             size_t req_len, int64_t now)
+/* Moves the n bytes that follow the m bytes at p in front of them, in
+ * pieces of at most `room` bytes through tmp. */
+static void rotate(char *p, size_t m, size_t n, char *tmp, size_t room)
 {
-    size_t scan = req_len < c->work_size ? req_len : c->work_size;
-    const char *nul = (const char *)memchr(c->work, '\0', scan);
-    pe_request_t *req = &c->req_; /* pe_build left it unset */
-    size_t head_len;
-    if (!nul) {
-        return 0;
-    }
-    memset(req, 0, sizeof *req);
-    req->method = op->method;
-    req->target = c->work;
-    req->target_len = (size_t)(nul - c->work);
-    if (req_len > req->target_len + 1u) {
-        req->body = nul; /* never read: only its length counts */
-        req->body_len = req_len - req->target_len - 2u;
-        req->content_type = "application/json";
-    }
-    if (pe_http_signed_head(&c->signer, req, c->host_header, c->region, now,
-                            NULL, 0, &head_len) != PE_ERR_BUFFER_TOO_SMALL) {
-        return 0;
-    }
-    return req_len + head_len + 1u;
-}
-
-/* Swaps the n bytes at a with the n bytes at b (the two do not overlap),
- * a word at a time. */
-static void swap_bytes(char *a, char *b, size_t n)
-{
-    size_t i = 0;
-    for (; n - i >= sizeof(size_t); i += sizeof(size_t)) {
-        size_t x, y;
-        memcpy(&x, a + i, sizeof x);
-        memcpy(&y, b + i, sizeof y);
-        memcpy(a + i, &y, sizeof y);
-        memcpy(b + i, &x, sizeof x);
-    }
-    for (; i < n; i++) {
-        char t = a[i];
-        a[i] = b[i];
-        b[i] = t;
+    while (n > 0) {
+        size_t k = n < room ? n : room;
+        memcpy(tmp, p + m, k);
+        memmove(p + k, p, m);
+        memcpy(p, tmp, k);
+        p += k;
+        n -= k;
     }
 }
 
-/* Turns the m bytes at p followed by n bytes into those n bytes followed
- * by the m, in place (block swaps: every byte moves about once). */
-static void rotate(char *p, size_t m, size_t n)
-{
-    while (m > 0 && n > 0) {
-        if (m <= n) {
-            /* A B1 B2 with |B2| = m: B2 B1 A, then B2 B1 into B1 B2 */
-            swap_bytes(p, p + n, m);
-            n -= m;
-        } else {
-            /* A1 A2 B with |A1| = n: B A2 A1, then A2 A1 into A1 A2 */
-            swap_bytes(p, p + m, n);
-            p += n;
-            m -= n;
-        }
-    }
-}
-
-/* Builds, signs, sends and reads one exchange. */
+/* Builds, signs, sends and reads one exchange; *sent: the whole request
+ * was handed to TLS. */
 static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
-                            const void *input, int64_t now,
-                            pe_http_response_t *resp, pe_error_t *err,
-                            attempt_t *at)
+                            const void *input, int64_t now, pe_error_t *err,
+                            bool *sent)
 {
     pe_request_t *req = &c->req_;
-    size_t req_len, head_len;
-    char *out;
-    pe_status_t st;
+    pe_http_response_t *resp = &c->resp_;
+    size_t req_len, head_len = 0, got;
+    char *out = NULL;
+    pe_status_t built, st;
 
-    memset(at, 0, sizeof *at);
     /* the request, then its signed head right after it */
-    st = pe_build(op, input, c->work, c->work_size, &req_len, req, &err->diag);
-    if (st == PE_ERR_BUFFER_TOO_SMALL) {
-        err->needed = request_needed(c, op, req_len, now);
-    }
-    if (st != PE_OK) {
-        return st;
+    built = pe_build(op, input, c->work, c->work_size, &req_len, req,
+                     &err->diag);
+    if (built == PE_ERR_BUFFER_TOO_SMALL) {
+        /* The builder writes the target first and as much as fits: when
+         * its NUL made it in, the head's size follows from the target and
+         * the body's length (sized without hashing), and so the need. */
+        size_t scan = req_len < c->work_size ? req_len : c->work_size;
+        const char *nul = (const char *)memchr(c->work, '\0', scan);
+        if (!nul) {
+            return built; /* the need is unknown */
+        }
+        memset(req, 0, sizeof *req);
+        req->method = op->method;
+        req->target = c->work;
+        req->target_len = (size_t)(nul - c->work);
+        if (req_len > req->target_len + 1u) {
+            req->body = nul; /* never read: only its length counts */
+            req->body_len = req_len - req->target_len - 2u;
+            req->content_type = "application/json";
+        }
+    } else if (built != PE_OK) {
+        return built;
+    } else {
+        out = c->work + req_len;
     }
 #if PE_LOG_LEVEL >= 4 /* PE_LOG_DEBUG */
-    if (LOGGING(c, PE_LOG_DEBUG)) {
+    if (out && LOGGING(c, PE_LOG_DEBUG)) {
         trace_t trace = {c, PE_SIGV4_TRACE_CANONICAL_REQUEST, {0}, 0, false};
         st = pe_http_signed_head_traced(&c->signer, req, c->host_header,
-                                        c->region, now, c->work + req_len,
+                                        c->region, now, out,
                                         c->work_size - req_len, &head_len,
                                         trace_piece, &trace);
         if (trace.len) {
@@ -457,46 +358,56 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
 #endif
     {
         st = pe_http_signed_head(&c->signer, req, c->host_header, c->region,
-                                 now, c->work + req_len,
-                                 c->work_size - req_len, &head_len);
+                                 now, out, out ? c->work_size - req_len : 0,
+                                 &head_len);
     }
     if (st == PE_ERR_BUFFER_TOO_SMALL) {
         err->needed = req_len + head_len + 1;
+    }
+    if (built != PE_OK) {
+        return built;
     }
     if (st != PE_OK) {
         return st;
     }
     /* [target NUL body NUL head NUL] becomes [target NUL head body NUL
-     * NUL]: head and body go out together, in one TLS record */
-    out = c->work + req_len;
+     * NUL]: head and body go out together, in one TLS record. The
+     * response record, unused until the answer is read, lends the room. */
     if (req->body) {
         out = in_work(c, req->body);
-        rotate(out, req_len - (size_t)(out - c->work), head_len);
+        rotate(out, req_len - (size_t)(out - c->work), head_len,
+               (char *)resp, sizeof *resp);
     }
 
-    at->reused = pe_tls_alive(c->tls);
-    if (!at->reused) {
+    if (!pe_tls_alive(c->tls)) {
         LOG(c, PE_LOG_INFO, "connecting to ", c->host_header, NULL, NULL);
-        st = pe_tls_connect(c->tls, c->host, c->port_number,
-                            c->connect_timeout_ms, c->io_timeout_ms,
-                            c->clock_offset);
+        st = pe_tls_connect(c->tls, c->host, c->port_number);
         if (st != PE_OK) {
             LOG(c, PE_LOG_ERROR, "connection failed: ", pe_strerror(st), NULL,
                 NULL);
-        } else {
-            LOG(c, PE_LOG_INFO, "connected: ", pe_tls_version(c->tls), NULL,
-                NULL);
+            return st;
         }
+        LOG(c, PE_LOG_INFO, "connected: ", pe_tls_version(c->tls), NULL, NULL);
     }
-    if (st == PE_OK) {
-        st = pe_tls_send(c->tls, out, head_len + req->body_len,
-                         c->io_timeout_ms);
-    }
+    st = pe_tls_send(c->tls, out, head_len + req->body_len);
     if (st != PE_OK) {
         return st;
     }
-    at->sent = true;
-    st = read_response(c, resp, &at->got_any);
+    *sent = true;
+
+    /* the response, into the work buffer (the parser keeps room) */
+    pe_http_response_init(resp, c->work, c->work_size);
+    do {
+        st = pe_tls_recv(c->tls, resp->buf_ + resp->len_,
+                         resp->cap_ - resp->len_, &got);
+        if (st != PE_OK) {
+            return st; /* closed by TLS */
+        }
+        st = pe_http_response_step(resp, got); /* 0: the peer closed */
+    } while (st == PE_OK && !resp->body);
+    if (st != PE_OK || !resp->keep_alive) {
+        pe_tls_close(c->tls); /* any rest of the response is unread */
+    }
     if (st == PE_ERR_BUFFER_TOO_SMALL) {
         /* the service answered (http_status, when its head was read) and
          * the answer does not fit: what would hold it, when known */
@@ -504,14 +415,6 @@ static pe_status_t exchange(pe_client_t *c, const pe_operation_t *op,
         err->needed = pe_http_response_needed(resp);
     }
     return st;
-}
-
-/* Whether a service error is worth another attempt. */
-static bool retryable(uint16_t http_status, pe_error_code_t code)
-{
-    return http_status == 429 || http_status == 500 || http_status == 502 ||
-           http_status == 503 || http_status == 504 ||
-           code == PE_EC_TOO_MANY_REQUESTS || code == PE_EC_THROTTLING;
 }
 
 /* Whether the service refused the request's time (expired or skewed). */
@@ -527,73 +430,63 @@ static bool clock_refused(const pe_error_t *err)
            m && strstr(m, "Signature expired") != NULL;
 }
 
-/* Capped exponential backoff with full jitter, or Retry-After when the
- * service names a wait (within the cap). */
-static void back_off(pe_client_t *c, unsigned attempt, int64_t retry_after)
-{
-    uint32_t ceiling = c->retry_base_ms, r = 0, delay;
-    for (unsigned i = 1; i < attempt && ceiling < c->retry_cap_ms; i++) {
-        ceiling = ceiling > c->retry_cap_ms / 2u ? c->retry_cap_ms : ceiling * 2u;
-    }
-    if (ceiling > c->retry_cap_ms) {
-        ceiling = c->retry_cap_ms;
-    }
-    if (c->port->random(c->port->ctx, (uint8_t *)&r, sizeof r) != PE_OK) {
-        r = ceiling / 2u;
-    }
-    delay = r % (ceiling + 1u);
-    if (retry_after >= 0) {
-        delay = retry_after <= (int64_t)(c->retry_cap_ms / 1000u)
-                    ? (uint32_t)retry_after * 1000u
-                    : c->retry_cap_ms;
-    }
-    c->port->sleep_ms(c->port->ctx, delay); /* full jitter may draw 0 */
-}
-
 /* Takes the service's time from the response's Date header; false when
  * there is none or the offset is beyond belief for a set clock. */
-static bool learn_offset(pe_client_t *c, const pe_http_response_t *resp,
-                         int64_t device_now)
+static bool learn_offset(pe_client_t *c, int64_t device_now)
 {
     int64_t server, offset;
-    if (!resp->date || pe_http_date_parse(resp->date, &server) != PE_OK) {
+    if (!c->resp_.date || pe_http_date_parse(c->resp_.date, &server) != PE_OK) {
         return false;
     }
     offset = server - device_now;
     if (device_now >= PE_MIN_PLAUSIBLE_TIME &&
-        (offset > PE_MAX_CLOCK_OFFSET || offset < -PE_MAX_CLOCK_OFFSET)) {
+        (uint64_t)offset + (uint64_t)PE_MAX_CLOCK_OFFSET >
+            2u * (uint64_t)PE_MAX_CLOCK_OFFSET) {
         return false;
     }
     c->clock_offset = offset;
     return true;
 }
 
-/* Decodes a 2xx body into the output struct. */
-static pe_status_t parse_output(pe_client_t *c, const pe_operation_t *op,
-                                const pe_http_response_t *resp, void *output,
-                                pe_error_t *err)
+/* Capped exponential backoff with full jitter, or Retry-After when the
+ * service names a wait (within the cap). */
+static void back_off(pe_client_t *c, unsigned attempt, int64_t retry_after)
 {
-    size_t used = response_end(c, resp), needed = 0;
-    pe_status_t st;
-    if (resp->body_len == 0 || op->output->count == 0) {
-        return PE_OK;
+    uint32_t cap = c->retry_cap_ms, ceiling = c->retry_base_ms, r = 0, delay;
+    while (--attempt && ceiling < cap) {
+        ceiling = ceiling > cap / 2u ? cap : ceiling * 2u;
     }
-    st = pe_json_decode(op->output, in_work(c, resp->body),
-                        resp->body_len, output, c->work + used,
-                        c->work_size - used, &needed, &err->diag);
-    if (st == PE_ERR_BUFFER_TOO_SMALL) {
-        err->needed = used + needed;
-    } else if (st == PE_ERR_JSON) {
-        st = PE_ERR_MALFORMED_RESPONSE;
+    if (ceiling > cap) {
+        ceiling = cap;
     }
-    return st;
+    if (c->port->random(c->port->ctx, (uint8_t *)&r, sizeof r) != PE_OK) {
+        r = ceiling / 2u;
+    }
+    delay = ceiling == UINT32_MAX ? r : r % (ceiling + 1u);
+    if (retry_after >= 0) {
+        delay = retry_after <= (int64_t)(cap / 1000u)
+                    ? (uint32_t)retry_after * 1000u
+                    : cap;
+    }
+    c->port->sleep_ms(c->port->ctx, delay); /* full jitter may draw 0 */
 }
+
+/* Statuses no further attempt would change: a peer that refuses our TLS
+ * (certificate, no common version or suite) refuses it again. */
+#define FINAL_STATUSES                                                        \
+    (1u << PE_ERR_CERT_VERIFY | 1u << PE_ERR_TLS_HANDSHAKE |                  \
+     1u << PE_ERR_TLS_NO_MEMORY | 1u << PE_ERR_INVALID_ARGUMENT |             \
+     1u << PE_ERR_INVALID_UTF8 | 1u << PE_ERR_BUFFER_TOO_SMALL |              \
+     1u << PE_ERR_UNSUPPORTED | 1u << PE_ERR_CRYPTO)
+typedef char pe_statuses_fit_a_word[(PE_STATUS_COUNT_ <= 32) ? 1 : -1];
+
+/* HTTP statuses worth another attempt: 429, 500, 502, 503, 504. */
+#define RETRY_5XX (1u << 0 | 1u << 2 | 1u << 3 | 1u << 4)
 
 pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
                            const void *input, void *output, pe_error_t *err)
 {
-    pe_http_response_t *resp;
-    attempt_t at;
+    const pe_http_response_t *resp;
     pe_status_t st;
     bool clock_retried = false;
     bool repeatable;
@@ -612,27 +505,35 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
     for (unsigned attempt = 1;; attempt++) {
         int64_t device_now = c->port->time_utc(c->port->ctx);
         int64_t retry_after = -1; /* seconds the service asked to wait */
-        bool again;
+        bool sent = false;
         memset(err, 0, sizeof *err);
         memset(output, 0, op->output->size);
         if (device_now < PE_MIN_PLAUSIBLE_TIME && !c->learn_time) {
             return PE_ERR_NO_CLOCK;
         }
-        st = exchange(c, op, input, device_now + c->clock_offset, resp, err,
-                      &at);
+        st = exchange(c, op, input, device_now + c->clock_offset, err, &sent);
         if (st == PE_OK) {
+            unsigned http = resp->status;
             err->http_status = resp->status;
             err->request_id = resp->request_id;
 #if PE_LOG_LEVEL > 0
             char n1[21];
-            LOG(c, PE_LOG_INFO, op->name, ": HTTP ", decimal(n1, resp->status),
+            LOG(c, PE_LOG_INFO, op->name, ": HTTP ", decimal(n1, http),
                 resp->request_id ? "" : " (no request id)");
 #endif
-            if (resp->status >= 200 && resp->status <= 299) {
-                return parse_output(c, op, resp, output, err);
+            if (http - 200u <= 99u) {
+                size_t used, needed = 0;
+                if (resp->body_len == 0 || op->output->count == 0) {
+                    return PE_OK;
+                }
+                st = decode_body(c, op->output, output, &used, &needed,
+                                 &err->diag);
+                if (st == PE_ERR_BUFFER_TOO_SMALL) {
+                    err->needed = used + needed;
+                }
+                return st == PE_ERR_JSON ? PE_ERR_MALFORMED_RESPONSE : st;
             }
-            parse_error(c, resp, err);
-            /* a refused clock: take the service's and sign again, once */
+            parse_error(c, err);
             if (err->code == PE_EC_INVALID_SIGNATURE ||
                 err->code == PE_EC_SIGNATURE_DOES_NOT_MATCH) {
                 LOG(c, PE_LOG_ERROR, "the service refused the signature: ",
@@ -641,8 +542,9 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
                     "sign at debug level)",
                     NULL);
             }
-            if (clock_refused(err) && !clock_retried &&
-                learn_offset(c, resp, device_now)) {
+            /* a refused clock: take the service's and sign again, once */
+            if (!clock_retried && clock_refused(err) &&
+                learn_offset(c, device_now)) {
 #if PE_LOG_LEVEL > 0
                 char n2[21];
                 LOG(c, PE_LOG_WARN, "clock offset taken from the service: ",
@@ -653,22 +555,19 @@ pe_status_t pe_client_call(pe_client_t *c, const pe_operation_t *op,
                 continue;
             }
             st = PE_ERR_SERVICE;
-            again = retryable(resp->status, err->code);
             retry_after = resp->retry_after;
-        } else if (st == PE_ERR_CERT_VERIFY || st == PE_ERR_TLS_HANDSHAKE ||
-                   st == PE_ERR_TLS_NO_MEMORY || st == PE_ERR_INVALID_ARGUMENT ||
-                   st == PE_ERR_INVALID_UTF8 || st == PE_ERR_BUFFER_TOO_SMALL ||
-                   st == PE_ERR_UNSUPPORTED || st == PE_ERR_CRYPTO) {
-            /* no attempt will do better: a peer that refuses our TLS (no
-             * common version or suite) refuses it again */
+            if (http != 429u && (http - 500u > 4u || !(RETRY_5XX >> (http - 500u) & 1u)) &&
+                err->code != PE_EC_TOO_MANY_REQUESTS &&
+                err->code != PE_EC_THROTTLING) {
+                attempt = c->max_attempts; /* not worth another attempt */
+            }
+        } else if ((FINAL_STATUSES >> st) & 1u) {
             return st;
-        } else if (!at.sent || repeatable) {
-            again = true;
-        } else {
+        } else if (sent && !repeatable) {
             /* it went out and no answer came: it may have been done */
             return PE_ERR_OUTCOME_UNKNOWN;
         }
-        if (!again || attempt >= c->max_attempts) {
+        if (attempt >= c->max_attempts) {
             LOG(c, PE_LOG_ERROR, op->name, " failed: ", pe_strerror(st), NULL);
             return st;
         }

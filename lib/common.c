@@ -4,38 +4,37 @@
 
 #include <string.h>
 
-static const char *const status_text[] = {
-    "ok",
-    "invalid argument",
-    "buffer too small",
-    "invalid UTF-8",
-    "malformed JSON or wrong JSON type",
-    "crypto backend failure",
-    "unsupported",
-    "host name did not resolve",
-    "connection refused or host unreachable",
-    "TLS handshake failed",
-    "server certificate did not verify",
-    "timed out",
-    "connection closed before the response was complete",
-    "malformed HTTP response",
-    "port I/O failure",
-    "the service returned an error",
-    "the device clock is not set",
-    "mbedTLS ran out of memory (heap or arena too small)",
-    "the request was sent but its answer was lost; it may have been carried out",
-};
-
-/* Every status has its text (C99 static assertion). */
-typedef char pe_status_text_complete
-    [(sizeof status_text / sizeof status_text[0] == PE_STATUS_COUNT_) ? 1 : -1];
+/* The texts of the statuses in their order, one after the other, each
+ * with its NUL. */
+static const char status_text[] =
+    "ok\0"
+    "invalid argument\0"
+    "buffer too small\0"
+    "invalid UTF-8\0"
+    "malformed JSON or wrong JSON type\0"
+    "crypto backend failure\0"
+    "unsupported\0"
+    "host name did not resolve\0"
+    "connection refused or host unreachable\0"
+    "TLS handshake failed\0"
+    "server certificate did not verify\0"
+    "timed out\0"
+    "connection closed before the response was complete\0"
+    "malformed HTTP response\0"
+    "port I/O failure\0"
+    "the service returned an error\0"
+    "the device clock is not set\0"
+    "mbedTLS ran out of memory (heap or arena too small)\0"
+    "the request was sent but its answer was lost; it may have been carried out\0"
+    "unknown status"; /* every status has its text before this one */
 
 const char *pe_strerror(pe_status_t status)
 {
-    if ((unsigned)status >= (unsigned)PE_STATUS_COUNT_) {
-        return "unknown status";
+    const char *p = status_text;
+    for (unsigned i = 0; i < (unsigned)status && i < (unsigned)PE_STATUS_COUNT_; i++) {
+        p += strlen(p) + 1;
     }
-    return status_text[status];
+    return p;
 }
 
 pe_status_t pe_diag_path(const pe_diag_t *diag, char *buf, size_t cap,

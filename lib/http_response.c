@@ -11,7 +11,9 @@
  * than its decoded bytes plus one line.
  */
 #include "pe_http.h"
+#include "pe_internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Parser states. The failed state is the pe_status_t itself, every status
@@ -19,37 +21,48 @@
 enum {
     S_STATUS = 32, /* reading the status line */
     S_HEADER,      /* reading header lines */
-    S_DATA,        /* chunk or Content-Length data: chunk_left_ bytes */
+    S_DATA,        /* body data: left_ bytes (SIZE_MAX: until the close) */
     S_CHUNK_SIZE,  /* reading a chunk-size line */
     S_CHUNK_END,   /* reading the empty line after chunk data */
     S_TRAILER,     /* reading trailer lines */
-    S_EOF,         /* body delimited by the connection's close */
     S_DONE
 };
 
 /* flags_ */
 #define F_HTTP10 1u
 #define F_CHUNKED 2u
-#define F_CLOSE 4u
-#define F_KEEP_ALIVE 8u
+#define F_CLOSE 4u       /* Connection: close */
+#define F_KEEP_ALIVE 8u  /* Connection: keep-alive */
+#define F_LENGTH 16u     /* Content-Length seen: length_ */
 
+#define UNTIL_CLOSE SIZE_MAX
 #define MALFORMED PE_ERR_MALFORMED_RESPONSE
 
-static unsigned lower(unsigned char c)
-{
-    return (unsigned)(c - 'A') < 26u ? c + 32u : c;
-}
+/* The header names kept, then the tokens of values, in lower case: the
+ * index of a header name is its case below. */
+static const char header_names[] = "x-amzn-requestid\0x-amzn-errortype\0date\0"
+                                   "content-length\0retry-after\0"
+                                   "transfer-encoding\0connection\0";
+static const char tokens[] = "close\0keep-alive\0chunked\0";
 
-/* Case-insensitive equality of s[0..n) and a lower-case literal. */
-static bool ieq(const char *s, size_t n, const char *lit)
+/* The index of s[0..n) in a list of lower-case words (letters and '-'),
+ * ignoring case; the list's length when absent. s holds no control byte
+ * but HTAB (checked before), so c | 0x20 matches a list byte only when c
+ * is that letter in either case, or '-'. */
+static unsigned word(const char *s, size_t n, const char *list)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (!lit[i] || lower((unsigned char)s[i]) != (unsigned char)lit[i]) {
-            return false;
+    unsigned i;
+    for (i = 0; *list; i++) {
+        size_t k = 0;
+        while (k < n && ((unsigned char)s[k] | 0x20u) == (unsigned char)list[k]) {
+            k++;
         }
+        if (k == n && list[k] == '\0') {
+            break;
+        }
+        list += strlen(list) + 1;
     }
-    return lit[n] == '\0';
+    return i;
 }
 
 static bool is_ws(char c)
@@ -57,35 +70,20 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Trims SP/HTAB at both ends of *s[0..*n). */
-static void trim(const char **s, size_t *n)
-{
-    while (*n && is_ws(**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && is_ws((*s)[*n - 1])) {
-        (*n)--;
-    }
-}
-
 /* Decimal digits only (at least one), at most INT64_MAX. */
-static bool parse_dec(const char *s, size_t n, int64_t *out)
+static bool decimal(const char *s, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
     size_t i;
     for (i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
         if (d > 9u || v > (uint64_t)INT64_MAX / 10u) {
             return false;
         }
         v = v * 10u + d;
-        if (v > (uint64_t)INT64_MAX) {
-            return false;
-        }
     }
-    *out = (int64_t)v;
-    return n != 0;
+    *out = v;
+    return n != 0 && v <= (uint64_t)INT64_MAX;
 }
 
 void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap)
@@ -97,7 +95,6 @@ void pe_http_response_init(pe_http_response_t *r, char *buf, size_t cap)
     r->buf_ = buf;
     r->cap_ = buf ? cap : 0;
     r->retry_after = -1;
-    r->content_length_ = -1;
     r->state_ = S_STATUS;
 }
 
@@ -136,32 +133,55 @@ static pe_status_t start_data(pe_http_response_t *r, uint64_t n)
     if (n >= r->cap_ - r->body_end_) {
         return PE_ERR_BUFFER_TOO_SMALL;
     }
-    r->chunk_left_ = n;
+    r->left_ = (size_t)n;
     r->state_ = S_DATA;
     return PE_OK;
 }
 
+/* "HTTP/1.x ddd[ reason]" */
 static pe_status_t status_line(pe_http_response_t *r, const char *s, size_t n)
 {
-    int64_t code;
-    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 ||
-        (s[7] != '0' && s[7] != '1') || s[8] != ' ' ||
-        (n > 12 && s[12] != ' ') || !parse_dec(s + 9, 3, &code) ||
-        code < 100 || code > 599) {
+    size_t code = 0, i;
+    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] | 1) != '1' ||
+        s[8] != ' ' || (n > 12 && s[12] != ' ')) {
         return MALFORMED;
     }
-    r->chunk_left_ = (uint64_t)code;
+    for (i = 9; i < 12; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9u) {
+            return MALFORMED;
+        }
+        code = code * 10u + d;
+    }
+    if (code - 100u > 499u) {
+        return MALFORMED;
+    }
+    r->left_ = code;
     r->flags_ = s[7] == '0' ? F_HTTP10 : 0;
     r->state_ = S_HEADER;
     return PE_OK;
 }
+
+/* Whether the connection stays usable after a response with flags f:
+ * HTTP/1.1 keeps it unless told, HTTP/1.0 only when told; chunked with a
+ * Content-Length, or over HTTP/1.0, is not trusted. */
+#define KEEPS(f)                                                              \
+    (!((f) & F_CLOSE) && (!((f) & F_HTTP10) || ((f) & F_KEEP_ALIVE)) &&       \
+     (!((f) & F_CHUNKED) || !((f) & (F_LENGTH | F_HTTP10))))
+#define KEEPS4(f)                                                             \
+    ((uint32_t)KEEPS(f) << (f) | (uint32_t)KEEPS((f) + 1) << ((f) + 1) |      \
+     (uint32_t)KEEPS((f) + 2) << ((f) + 2) | (uint32_t)KEEPS((f) + 3) << ((f) + 3))
+/* bit f: KEEPS(f), for the 32 combinations of the five flags */
+#define KEEP_MASK                                                             \
+    (KEEPS4(0) | KEEPS4(4) | KEEPS4(8) | KEEPS4(12) | KEEPS4(16) |           \
+     KEEPS4(20) | KEEPS4(24) | KEEPS4(28))
 
 /* The empty line ending a head: skips an interim response, or sets up the
  * body. */
 static pe_status_t head_done(pe_http_response_t *r)
 {
     unsigned f = r->flags_;
-    uint16_t code = (uint16_t)r->chunk_left_;
+    size_t code = r->left_;
 
     if (code < 200u) {
         size_t len = r->len_ - r->pos_;
@@ -170,36 +190,32 @@ static pe_status_t head_done(pe_http_response_t *r)
         r->len_ = len;
         return PE_OK;
     }
-    r->status = code;
+    r->status = (uint16_t)code;
     r->head_len_ = r->body_end_ = r->pos_;
-    r->keep_alive = (f & F_HTTP10) ? (f & F_KEEP_ALIVE) != 0 : true;
-    if ((f & F_CLOSE) || ((f & F_CHUNKED) && (r->content_length_ >= 0 ||
-                                              (f & F_HTTP10)))) {
-        r->keep_alive = false;
-    }
+    r->keep_alive = (KEEP_MASK >> f) & 1u;
     if (code == 204u || code == 304u) {
         return finish(r);
     }
     if (f & F_CHUNKED) {
         r->state_ = S_CHUNK_SIZE;
-    } else if (r->content_length_ >= 0) {
-        return start_data(r, (uint64_t)r->content_length_);
-    } else {
-        r->keep_alive = false;
-        r->state_ = S_EOF;
+        return PE_OK;
     }
+    if (f & F_LENGTH) {
+        return start_data(r, r->length_);
+    }
+    r->keep_alive = false;
+    r->left_ = UNTIL_CLOSE;
+    r->state_ = S_DATA;
     return PE_OK;
 }
 
-/* One header line s[0..n); the value is NUL-terminated in place. */
+/* One header line s[0..n); a kept value is NUL-terminated in place. */
 static pe_status_t header_line(pe_http_response_t *r, char *s, size_t n)
 {
-    static const char *const names[] = {
-        "content-length", "transfer-encoding", "connection", "retry-after",
-        "x-amzn-requestid", "x-amzn-errortype", "date"};
-    const char *v, *colon = memchr(s, ':', n);
-    size_t vn, i, k;
-    int64_t num;
+    const char *colon = memchr(s, ':', n), *v;
+    size_t vn, k, t;
+    unsigned i;
+    uint64_t num;
 
     if (n == 0) {
         return head_done(r);
@@ -208,72 +224,67 @@ static pe_status_t header_line(pe_http_response_t *r, char *s, size_t n)
         return MALFORMED; /* a folded line fails here or just below */
     }
     for (v = s; v < colon; v++) {
-        if ((unsigned char)*v <= ' ' || (unsigned char)*v > '~') {
-            return MALFORMED;
+        if ((unsigned char)(*v - 0x21) > 0x7eu - 0x21u) {
+            return MALFORMED; /* a name is visible ASCII */
         }
     }
     v = colon + 1;
     vn = n - (size_t)(v - s);
-    trim(&v, &vn);
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (ieq(s, (size_t)(colon - s), names[i])) {
-            break;
-        }
+    while (vn && is_ws(*v)) {
+        v++;
+        vn--;
     }
-    switch (i) {
-    case 0:
-        if (!parse_dec(v, vn, &num) ||
-            (r->content_length_ >= 0 && r->content_length_ != num)) {
-            return MALFORMED;
+    while (vn && is_ws(v[vn - 1])) {
+        vn--;
+    }
+    i = word(s, (size_t)(colon - s), header_names);
+    if (i < 3) { /* kept: the value as a C string */
+        static const uint8_t at[] = {offsetof(pe_http_response_t, request_id),
+                                     offsetof(pe_http_response_t, error_type),
+                                     offsetof(pe_http_response_t, date)};
+        s[(size_t)(v - s) + vn] = '\0';
+        memcpy((char *)r + at[i], &v, sizeof v);
+    } else if (i < 5) { /* Content-Length, Retry-After: delta-seconds */
+        bool ok = decimal(v, vn, &num);
+        if (i == 4) {
+            if (ok) {
+                r->retry_after = (int64_t)num; /* else ignored */
+            }
+        } else if (!ok || ((r->flags_ & F_LENGTH) && r->length_ != num)) {
+            return MALFORMED; /* digits; a repeat must agree */
+        } else {
+            r->length_ = num;
+            r->flags_ |= F_LENGTH;
         }
-        r->content_length_ = num;
-        break;
-    case 1:
-        if (!ieq(v, vn, "chunked") || (r->flags_ & F_CHUNKED)) {
+    } else if (i == 5) { /* Transfer-Encoding: exactly chunked, once */
+        if (word(v, vn, tokens) != 2 || (r->flags_ & F_CHUNKED)) {
             return MALFORMED;
         }
         r->flags_ |= F_CHUNKED;
-        break;
-    case 2:
-        while (vn) {
-            const char *t = v;
-            for (k = 0; k < vn && v[k] != ','; k++) {
-            }
-            v += k + (k < vn);
-            vn -= k + (k < vn);
-            trim(&t, &k);
-            if (ieq(t, k, "close")) {
-                r->flags_ |= F_CLOSE;
-            } else if (ieq(t, k, "keep-alive")) {
-                r->flags_ |= F_KEEP_ALIVE;
+    } else if (i == 6) { /* Connection: tokens between commas and blanks */
+        for (k = t = 0; k <= vn; k++) {
+            if (k == vn || v[k] == ',' || is_ws(v[k])) {
+                i = word(v + t, k - t, tokens);
+                if (i < 2) {
+                    r->flags_ |= (uint8_t)(F_CLOSE << i);
+                }
+                t = k + 1;
             }
         }
-        break;
-    case 3:
-        if (parse_dec(v, vn, &num)) {
-            r->retry_after = num;
-        }
-        break;
-    case 4:
-    case 5:
-    case 6:
-        s[(size_t)(v - s) + vn] = '\0';
-        *(i == 4 ? &r->request_id : i == 5 ? &r->error_type : &r->date) = v;
-        break;
-    default:
-        break;
     }
     return PE_OK;
 }
 
-/* A chunk-size line: hex size, then optional extensions. */
+/* A chunk-size line: hex size (at most 64 bits), then optional
+ * extensions. */
 static pe_status_t chunk_size_line(pe_http_response_t *r, const char *s,
                                    size_t n)
 {
     uint64_t v = 0;
     size_t i;
     for (i = 0; i < n; i++) {
-        unsigned d = lower((unsigned char)s[i]);
+        /* lower case; control bytes never get here (HTAB maps to ')') */
+        unsigned d = (unsigned char)s[i] | 0x20u;
         d = d - '0' < 10u ? d - '0' : d - 'a' < 6u ? d - 'a' + 10u : 16u;
         if (d > 15u) {
             break;
@@ -329,34 +340,29 @@ static pe_status_t line(pe_http_response_t *r, char *s, size_t n)
 static pe_status_t parse(pe_http_response_t *r, size_t from)
 {
     char *b = r->buf_;
-    pe_status_t st;
+    pe_status_t st = PE_OK;
 
-    for (;;) {
-        size_t avail = r->len_ - r->pos_;
+    while (st == PE_OK && r->state_ != S_DONE) {
         if (r->state_ == S_DATA) {
-            size_t k = r->chunk_left_ < avail ? (size_t)r->chunk_left_ : avail;
+            size_t avail = r->len_ - r->pos_;
+            size_t k = r->left_ < avail ? r->left_ : avail;
             if (r->body_end_ != r->pos_) {
                 memmove(b + r->body_end_, b + r->pos_, k);
             }
             r->body_end_ += k;
             r->pos_ += k;
-            r->chunk_left_ -= k;
-            if (r->chunk_left_) {
+            if (r->left_ == UNTIL_CLOSE) {
+                break;
+            }
+            r->left_ -= k;
+            if (r->left_) {
                 break;
             }
             if (r->flags_ & F_CHUNKED) {
                 r->state_ = S_CHUNK_END;
-            } else if ((st = finish(r)) != PE_OK) {
-                return st;
+            } else {
+                st = finish(r);
             }
-        } else if (r->state_ == S_EOF) {
-            r->body_end_ = r->pos_ = r->len_;
-            break;
-        } else if (r->state_ == S_DONE) {
-            if (avail) {
-                return MALFORMED;
-            }
-            break;
         } else {
             size_t start = r->pos_, at = from > start ? from : start, end;
             const char *lf = memchr(b + at, '\n', r->len_ - at);
@@ -368,13 +374,17 @@ static pe_status_t parse(pe_http_response_t *r, size_t from)
             if (end > start && b[end - 1] == '\r') {
                 end--;
             }
-            if ((st = line(r, b + start, end - start)) != PE_OK) {
-                return st;
-            }
+            st = line(r, b + start, end - start);
             if (r->state_ == S_STATUS) {
                 from = 0; /* an interim head was dropped: all is new */
             }
         }
+    }
+    if (st != PE_OK) {
+        return st;
+    }
+    if (r->state_ == S_DONE && r->pos_ != r->len_) {
+        return MALFORMED; /* bytes after the response */
     }
     if (r->status && r->body_end_ != r->pos_) {
         /* chunked: the partial line left goes right after the body */
@@ -387,10 +397,32 @@ static pe_status_t parse(pe_http_response_t *r, size_t from)
                                                      : PE_OK;
 }
 
+pe_status_t pe_http_response_step(pe_http_response_t *r, size_t n)
+{
+    pe_status_t st;
+    if (r->state_ < S_STATUS) {
+        return (pe_status_t)r->state_;
+    }
+    if (r->state_ == S_DONE) {
+        st = n ? MALFORMED : PE_OK;
+    } else if (n) {
+        size_t from = r->len_;
+        r->len_ += n;
+        st = parse(r, from);
+    } else { /* the peer closed */
+        st = r->state_ == S_DATA && r->left_ == UNTIL_CLOSE ? finish(r)
+                                                            : PE_ERR_CLOSED;
+    }
+    if (st != PE_OK) {
+        r->state_ = (uint8_t)st;
+    }
+    return st;
+}
+
 pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
                                       bool *complete)
 {
-    size_t avail, from;
+    size_t avail;
     pe_status_t st;
 
     if (complete) {
@@ -406,47 +438,21 @@ pe_status_t pe_http_response_received(pe_http_response_t *r, size_t n,
     if (n > avail) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    if (r->state_ == S_DONE) {
-        st = n ? MALFORMED : PE_OK;
-    } else if (n) {
-        from = r->len_;
-        r->len_ += n;
-        st = parse(r, from);
-    } else {
-        st = PE_OK;
-    }
-    if (st != PE_OK) {
-        r->state_ = (uint8_t)st;
-        return st;
-    }
+    st = n ? pe_http_response_step(r, n) : PE_OK;
     *complete = r->state_ == S_DONE;
-    return PE_OK;
+    return st;
 }
 
 size_t pe_http_response_needed(const pe_http_response_t *r)
 {
-    if (r->status == 0 || r->content_length_ < 0 || (r->flags_ & F_CHUNKED) ||
-        (uint64_t)r->content_length_ >= (uint64_t)(SIZE_MAX - r->head_len_)) {
+    if (r->status == 0 || (r->flags_ & (F_LENGTH | F_CHUNKED)) != F_LENGTH ||
+        r->length_ >= (uint64_t)(SIZE_MAX - r->head_len_)) {
         return 0;
     }
-    return r->head_len_ + (size_t)r->content_length_ + 1u;
+    return r->head_len_ + (size_t)r->length_ + 1u;
 }
 
 pe_status_t pe_http_response_closed(pe_http_response_t *r)
 {
-    pe_status_t st;
-    if (!r) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    if (r->state_ < S_STATUS) {
-        return (pe_status_t)r->state_;
-    }
-    if (r->state_ == S_DONE) {
-        return PE_OK;
-    }
-    st = r->state_ == S_EOF ? finish(r) : PE_ERR_CLOSED;
-    if (st != PE_OK) {
-        r->state_ = (uint8_t)st;
-    }
-    return st;
+    return r ? pe_http_response_step(r, 0) : PE_ERR_INVALID_ARGUMENT;
 }

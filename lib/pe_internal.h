@@ -2,6 +2,7 @@
 #ifndef PE_INTERNAL_H
 #define PE_INTERNAL_H
 
+#include "pe_http.h"
 #include "pe_json.h"
 #include "pe_model.h"
 
@@ -14,6 +15,12 @@ void pe_jw_uri(pe_json_writer_t *w, const char *s, size_t len);
 size_t pe_fmt_i64(char out[20], int64_t v);
 /* True when s[0..len) is valid UTF-8. */
 bool pe_utf8_valid(const char *s, size_t len);
+
+/* The response parser's step for the client: n bytes arrived at buf_ +
+ * len_ (at most cap_ - len_ of them), or the peer closed (n 0). Once it
+ * returned PE_OK, the response is complete when r->body is set, and
+ * otherwise len_ < cap_. A failure sticks, as in pe_http.h. */
+pe_status_t pe_http_response_step(pe_http_response_t *r, size_t n);
 
 /* The body of a service error: {"__type": ..., "code": ..., "message": ...}
  * ("Message" in some answers). Decoded by the client (lib/client.c). */

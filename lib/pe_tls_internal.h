@@ -2,34 +2,32 @@
 #ifndef PE_TLS_INTERNAL_H
 #define PE_TLS_INTERNAL_H
 
-#include "pe_port.h"
-#include "pe_tls.h"
+#include "pe_client.h"
 
-/* Prepares the storage and parses the trusted CA certificates (PEM, with
- * its NUL terminator counted in len, or DER; several PEM certificates may
- * follow each other). PE_ERR_CERT_VERIFY when none parses. tls12_only:
- * offer TLS 1.2 only, also where mbedTLS has TLS 1.3. */
-pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
-                        const unsigned char *ca, size_t ca_len,
-                        bool tls12_only);
+/* Prepares the storage and parses the trusted CA certificates of cfg (ca:
+ * PEM, with its NUL terminator counted in ca_len, or DER; several PEM
+ * certificates may follow each other); keeps cfg's port, timeouts (0: the
+ * defaults) and tls12_only (offer TLS 1.2 only, also where mbedTLS has
+ * TLS 1.3). PE_ERR_CERT_VERIFY when no certificate parses. clock_offset
+ * (seconds the device clock is behind the service, 0 if unknown; read at
+ * each connect) corrects the certificate validity check where mbedTLS
+ * allows it (MBEDTLS_PLATFORM_TIME_ALT). */
+pe_status_t pe_tls_init(pe_tls_t *tls, const pe_config_t *cfg,
+                        const int64_t *clock_offset);
 /* Connects to host:port and completes a verified handshake (SNI and host
- * name check with host) within the timeouts. Resumes the previous session
- * when it can. clock_offset (seconds the device clock is behind the
- * service, 0 if unknown) corrects the certificate validity check where
- * mbedTLS allows it (MBEDTLS_PLATFORM_TIME_ALT). */
-pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port,
-                           uint32_t connect_timeout_ms,
-                           uint32_t handshake_timeout_ms, int64_t clock_offset);
-/* Whether the connection is open and the peer has not closed it. */
+ * name check with host) within the timeouts; the connection must be
+ * closed. Resumes the previous session when it can. */
+pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port);
+/* Whether the connection is open and the peer has not closed it (else it
+ * is closed now). */
 bool pe_tls_alive(pe_tls_t *tls);
-/* Sends all of buf; PE_ERR_TIMEOUT when io_timeout_ms passes without
- * progress. */
-pe_status_t pe_tls_send(pe_tls_t *tls, const void *buf, size_t len,
-                        uint32_t io_timeout_ms);
+/* Sends all of buf; PE_ERR_TIMEOUT when the I/O timeout passes without
+ * progress. A failure closes the connection. */
+pe_status_t pe_tls_send(pe_tls_t *tls, const void *buf, size_t len);
 /* Receives up to len bytes into buf: *got > 0, or 0 when the peer closed
- * the connection. PE_ERR_TIMEOUT after io_timeout_ms without data. */
-pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got,
-                        uint32_t io_timeout_ms);
+ * the connection. PE_ERR_TIMEOUT after the I/O timeout without data. The
+ * end of the stream and a failure close the connection. */
+pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got);
 /* Closes the connection (close_notify when possible); the session is kept
  * for resumption. */
 void pe_tls_close(pe_tls_t *tls);

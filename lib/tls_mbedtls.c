@@ -8,7 +8,6 @@
 
 #include <mbedtls/bignum.h>      /* MBEDTLS_ERR_*_ALLOC_FAILED codes */
 #include <mbedtls/ecp.h>
-#include <mbedtls/net_sockets.h> /* MBEDTLS_ERR_NET_* codes only */
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
@@ -19,18 +18,25 @@
 
 #include <string.h>
 
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000u
+#define DEFAULT_IO_TIMEOUT_MS 15000u
+
 typedef struct {
-    mbedtls_ssl_context ssl;
-    mbedtls_ssl_config conf;
-    mbedtls_x509_crt ca;
-    mbedtls_ssl_session session;
+    /* the small members first: short offsets, short instructions */
     const pe_port_t *port;
+    const int64_t *clock_offset; /* the client's */
+    uint32_t connect_timeout_ms;
+    uint32_t io_timeout_ms;
     uint32_t deadline_ms;  /* monotonic time the current operation must end */
     pe_status_t port_error; /* what the port last reported, if it failed */
     bool no_wait;           /* probing: port calls with timeout 0 */
     bool have_session;
     bool open;
     bool broken;            /* a send failed: close without close_notify */
+    mbedtls_ssl_context ssl;
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt ca;
+    mbedtls_ssl_session session;
 } tls_t;
 
 typedef char pe_tls_storage_is_large_enough
@@ -91,88 +97,50 @@ static int rng(void *ctx, unsigned char *out, size_t len)
                : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 }
 
-/* Milliseconds left before the deadline (at least 1, so a port call
- * always gets a chance). */
+/* Milliseconds left before the deadline (0 once it passed). */
 static uint32_t time_left(const tls_t *t)
 {
-    uint32_t now = t->port->monotonic_ms(t->port->ctx);
-    int32_t left = (int32_t)(t->deadline_ms - now);
+    int32_t left = (int32_t)(t->deadline_ms - t->port->monotonic_ms(t->port->ctx));
     return left > 0 ? (uint32_t)left : 0u;
-}
-
-static int map_port_error(tls_t *t, int32_t r)
-{
-    if (r == PE_PORT_CLOSED || r == PE_PORT_RESET) {
-        t->port_error = PE_ERR_CLOSED;
-        return MBEDTLS_ERR_NET_CONN_RESET;
-    }
-    t->port_error = PE_ERR_IO;
-    return MBEDTLS_ERR_NET_SEND_FAILED;
-}
-
-/* The timeout for the next port call; false when the deadline passed. */
-static bool port_timeout(tls_t *t, uint32_t *timeout)
-{
-    if (t->no_wait) {
-        *timeout = 0; /* no clock to read */
-        return true;
-    }
-    *timeout = time_left(t);
-    if (*timeout == 0) {
-        t->port_error = PE_ERR_TIMEOUT;
-        return false;
-    }
-    return true;
-}
-
-static int bio_send(void *ctx, const unsigned char *buf, size_t len)
-{
-    tls_t *t = (tls_t *)ctx;
-    uint32_t left;
-    int32_t r;
-    if (!port_timeout(t, &left)) {
-        return MBEDTLS_ERR_SSL_TIMEOUT;
-    }
-    r = t->port->send(t->port->ctx, buf, len, left);
-    if (r > 0) {
-        return (int)r;
-    }
-    if (r == PE_PORT_TIMEOUT) {
-        t->port_error = PE_ERR_TIMEOUT;
-        return MBEDTLS_ERR_SSL_TIMEOUT;
-    }
-    return map_port_error(t, r);
-}
-
-static int bio_recv(void *ctx, unsigned char *buf, size_t len,
-                    uint32_t timeout)
-{
-    tls_t *t = (tls_t *)ctx;
-    uint32_t left;
-    int32_t r;
-    (void)timeout; /* the deadline of the whole operation rules */
-    if (!port_timeout(t, &left)) {
-        return MBEDTLS_ERR_SSL_TIMEOUT;
-    }
-    r = t->port->recv(t->port->ctx, buf, len, left);
-    if (r > 0) {
-        return (int)r;
-    }
-    if (r == PE_PORT_TIMEOUT) {
-        t->port_error = PE_ERR_TIMEOUT;
-        return MBEDTLS_ERR_SSL_TIMEOUT;
-    }
-    if (r == PE_PORT_CLOSED) {
-        t->port_error = PE_ERR_CLOSED; /* what a handshake cut short is */
-        return 0;                      /* end of stream */
-    }
-    return map_port_error(t, r);
 }
 
 static void start_clock(tls_t *t, uint32_t timeout_ms)
 {
     t->deadline_ms = t->port->monotonic_ms(t->port->ctx) + timeout_ms;
     t->port_error = PE_OK;
+}
+
+/* One port call for mbedTLS: a receive into rbuf, else a send of sbuf.
+ * A failure is kept in port_error (the status the caller returns; the
+ * mbedTLS code only has to be an error); end of stream on a receive is
+ * 0. */
+static int port_io(tls_t *t, unsigned char *rbuf, const unsigned char *sbuf,
+                   size_t len)
+{
+    uint32_t left = 0; /* probing: no clock to read */
+    int32_t r = PE_PORT_TIMEOUT;
+    if (t->no_wait || (left = time_left(t)) != 0) {
+        r = rbuf ? t->port->recv(t->port->ctx, rbuf, len, left)
+                 : t->port->send(t->port->ctx, sbuf, len, left);
+        if (r > 0) {
+            return (int)r;
+        }
+    }
+    t->port_error = r == PE_PORT_TIMEOUT ? PE_ERR_TIMEOUT
+                    : r == PE_PORT_CLOSED || r == PE_PORT_RESET ? PE_ERR_CLOSED
+                                                                : PE_ERR_IO;
+    /* end of stream; what a handshake cut short reports as PE_ERR_CLOSED */
+    return r == PE_PORT_CLOSED && rbuf ? 0 : MBEDTLS_ERR_SSL_TIMEOUT;
+}
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    return port_io((tls_t *)ctx, NULL, buf, len);
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    return port_io((tls_t *)ctx, buf, NULL, len);
 }
 
 /* Whether an mbedTLS error (a high-level code plus a low-level one) says
@@ -187,39 +155,35 @@ static bool alloc_failed(int ret)
            low == -MBEDTLS_ERR_MPI_ALLOC_FAILED;
 }
 
-/* The status for an mbedTLS error, preferring what the port reported. */
+/* The status for an mbedTLS error, preferring what the port reported (a
+ * refused certificate: see pe_tls_connect). */
 static pe_status_t status_of(const tls_t *t, int ret, pe_status_t otherwise)
 {
-    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-        return PE_ERR_CERT_VERIFY;
-    }
     if (alloc_failed(ret)) {
         return PE_ERR_TLS_NO_MEMORY;
     }
     if (t->port_error != PE_OK) {
         return t->port_error;
     }
-    if (ret == MBEDTLS_ERR_SSL_TIMEOUT) {
-        return PE_ERR_TIMEOUT;
-    }
-    if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ||
-        ret == MBEDTLS_ERR_NET_CONN_RESET) {
-        return PE_ERR_CLOSED;
-    }
-    return otherwise;
+    return ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ? PE_ERR_CLOSED : otherwise;
 }
 
-pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
-                        const unsigned char *ca, size_t ca_len,
-                        bool tls12_only)
+pe_status_t pe_tls_init(pe_tls_t *tls, const pe_config_t *cfg,
+                        const int64_t *clock_offset)
 {
     tls_t *t = TLS(tls);
+    pe_status_t st = PE_OK;
     int ret;
-    if (!port || !ca || ca_len == 0) {
+    if (cfg->ca_len == 0) {
         return PE_ERR_INVALID_ARGUMENT;
     }
     memset(tls, 0, sizeof *tls);
-    t->port = port;
+    t->port = cfg->port;
+    t->clock_offset = clock_offset;
+    t->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
+                                                    : DEFAULT_CONNECT_TIMEOUT_MS;
+    t->io_timeout_ms =
+        cfg->io_timeout_ms ? cfg->io_timeout_ms : DEFAULT_IO_TIMEOUT_MS;
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
     if (psa_crypto_init() != PSA_SUCCESS) {
         return PE_ERR_CRYPTO;
@@ -231,67 +195,57 @@ pe_status_t pe_tls_init(pe_tls_t *tls, const pe_port_t *port,
     mbedtls_ssl_session_init(&t->session);
 
     /* parse_der for one DER certificate, parse for PEM bundles */
-    ret = mbedtls_x509_crt_parse(&t->ca, ca, ca_len);
+    ret = mbedtls_x509_crt_parse(&t->ca, cfg->ca, cfg->ca_len);
     if (ret < 0 || t->ca.version == 0) {
-        pe_tls_free(tls);
-        return ret < 0 && alloc_failed(ret) ? PE_ERR_TLS_NO_MEMORY
-                                            : PE_ERR_CERT_VERIFY;
-    }
-    if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
-                                    MBEDTLS_SSL_TRANSPORT_STREAM,
-                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
-        pe_tls_free(tls);
-        return PE_ERR_TLS_HANDSHAKE;
-    }
-    mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
-    mbedtls_ssl_conf_rng(&t->conf, rng, t);
+        st = PE_ERR_CERT_VERIFY;
+    } else if ((ret = mbedtls_ssl_config_defaults(
+                    &t->conf, MBEDTLS_SSL_IS_CLIENT,
+                    MBEDTLS_SSL_TRANSPORT_STREAM,
+                    MBEDTLS_SSL_PRESET_DEFAULT)) != 0) {
+        st = PE_ERR_TLS_HANDSHAKE;
+    } else {
+        mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+        mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+        mbedtls_ssl_conf_rng(&t->conf, rng, t);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
-    if (tls12_only) {
-        mbedtls_ssl_conf_max_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
-    }
+        mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+        if (cfg->tls12_only) {
+            mbedtls_ssl_conf_max_tls_version(&t->conf,
+                                             MBEDTLS_SSL_VERSION_TLS1_2);
+        }
 #if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_SESSION_TICKETS) && \
     defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED)
-    /* 3.6.1 on: a TLS 1.3 client drops the server's tickets unless asked
-     * to report them (ssl_read keeps them for resumption) */
-    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
-        &t->conf, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+        /* 3.6.1 on: a TLS 1.3 client drops the server's tickets unless
+         * asked to report them (ssl_read keeps them for resumption) */
+        mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+            &t->conf, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
 #endif
-    mbedtls_ssl_conf_groups(&t->conf, groups);
+        mbedtls_ssl_conf_groups(&t->conf, groups);
 #else
-    (void)tls12_only; /* mbedTLS 2.x speaks TLS 1.2 at most */
-    mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_curves(&t->conf, groups);
+        mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                     MBEDTLS_SSL_MINOR_VERSION_3);
+        mbedtls_ssl_conf_curves(&t->conf, groups); /* 2.x: TLS 1.2 at most */
 #endif
-    ret = mbedtls_ssl_setup(&t->ssl, &t->conf); /* the record buffers */
-    if (ret != 0) {
-        pe_tls_free(tls);
-        return alloc_failed(ret) ? PE_ERR_TLS_NO_MEMORY : PE_ERR_TLS_HANDSHAKE;
+        ret = mbedtls_ssl_setup(&t->ssl, &t->conf); /* the record buffers */
+        st = ret != 0 ? PE_ERR_TLS_HANDSHAKE : PE_OK;
     }
-    mbedtls_ssl_set_bio(&t->ssl, t, bio_send, NULL, bio_recv);
+    if (st != PE_OK) {
+        if (ret < 0 && alloc_failed(ret)) {
+            st = PE_ERR_TLS_NO_MEMORY;
+        }
+        pe_tls_free(tls);
+        return st;
+    }
+    mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
     return PE_OK;
 }
 
-/* Keeps the connection's session (and ticket) for the next handshake. */
+/* Keeps the connection's session (and ticket) for the next handshake.
+ * mbedtls_ssl_session_free() leaves the session cleared, as init does. */
 static void save_session(tls_t *t)
 {
     mbedtls_ssl_session_free(&t->session);
-    mbedtls_ssl_session_init(&t->session);
     t->have_session = mbedtls_ssl_get_session(&t->ssl, &t->session) == 0;
-}
-
-/* One mbedtls_ssl_read; a TLS 1.3 ticket that arrives is kept. */
-static int ssl_read(tls_t *t, unsigned char *buf, size_t len)
-{
-    int ret = mbedtls_ssl_read(&t->ssl, buf, len);
-#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
-    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
-        save_session(t);
-    }
-#endif
-    return ret;
 }
 
 void pe_tls_close(pe_tls_t *tls)
@@ -313,92 +267,112 @@ void pe_tls_close(pe_tls_t *tls)
     t->broken = false;
 }
 
-pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port,
-                           uint32_t connect_timeout_ms,
-                           uint32_t handshake_timeout_ms, int64_t clock_offset)
+pe_status_t pe_tls_connect(pe_tls_t *tls, const char *host, uint16_t port)
 {
     tls_t *t = TLS(tls);
     pe_status_t st;
     int ret;
 
 #if defined(MBEDTLS_PLATFORM_TIME_ALT)
-    if (clock_offset != 0) {
+    if (*t->clock_offset != 0) {
         time_port = t->port;
-        time_offset = clock_offset;
+        time_offset = *t->clock_offset;
         (void)mbedtls_platform_set_time(corrected_time);
     }
-#else
-    (void)clock_offset; /* mbedTLS takes libc's time(): nothing to correct */
 #endif
-
-    pe_tls_close(tls);
-    st = t->port->connect(t->port->ctx, host, port, connect_timeout_ms);
+    st = t->port->connect(t->port->ctx, host, port, t->connect_timeout_ms);
     if (st != PE_OK) {
         return st;
     }
     t->open = true;
+    start_clock(t, t->io_timeout_ms);
     /* SNI and the name the certificate must carry */
-    if (mbedtls_ssl_set_hostname(&t->ssl, host) != 0) {
-        pe_tls_close(tls);
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    if (t->have_session) {
-        (void)mbedtls_ssl_set_session(&t->ssl, &t->session);
-    }
-    start_clock(t, handshake_timeout_ms);
-    do {
-        ret = mbedtls_ssl_handshake(&t->ssl);
-    } while ((ret == MBEDTLS_ERR_SSL_WANT_READ ||
-              ret == MBEDTLS_ERR_SSL_WANT_WRITE) &&
-             time_left(t) > 0);
-    if (ret != 0) {
+    ret = mbedtls_ssl_set_hostname(&t->ssl, host);
+    if (ret == 0) {
+        if (t->have_session) {
+            (void)mbedtls_ssl_set_session(&t->ssl, &t->session);
+        }
+        do {
+            ret = mbedtls_ssl_handshake(&t->ssl);
+        } while ((ret == MBEDTLS_ERR_SSL_WANT_READ ||
+                  ret == MBEDTLS_ERR_SSL_WANT_WRITE) &&
+                 time_left(t) > 0);
+        if (ret == 0) {
+            save_session(t);
+            return PE_OK;
+        }
+        st = status_of(t, ret, PE_ERR_TLS_HANDSHAKE);
         /* mbedTLS 3.x reports 0xFFFFFFFF ("no result yet") until the
          * certificate was checked; 2.28 reports 0 */
-        uint32_t verify = mbedtls_ssl_get_verify_result(&t->ssl);
-        st = status_of(t, ret, PE_ERR_TLS_HANDSHAKE);
-        if (st != PE_ERR_TLS_NO_MEMORY && verify != 0 &&
-            verify != 0xFFFFFFFFu) {
+        ret = (int)mbedtls_ssl_get_verify_result(&t->ssl);
+        if (st != PE_ERR_TLS_NO_MEMORY && ret != 0 && ret != -1) {
             st = PE_ERR_CERT_VERIFY;
         }
-        pe_tls_close(tls);
-        return st;
+    } else {
+        st = PE_ERR_INVALID_ARGUMENT;
     }
-    save_session(t);
-    return PE_OK;
+    pe_tls_close(tls);
+    return st;
+}
+
+pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got)
+{
+    tls_t *t = TLS(tls);
+    pe_status_t st = PE_OK; /* the end of the stream: *got 0 */
+    int ret;
+    *got = 0;
+    start_clock(t, t->io_timeout_ms);
+    do {
+        ret = mbedtls_ssl_read(&t->ssl, (unsigned char *)buf, len);
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+        if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            save_session(t); /* a TLS 1.3 ticket: the newest is kept */
+        }
+#endif
+    } while (READ_AGAIN(ret) && time_left(t) > 0);
+    if (ret > 0) {
+        *got = (size_t)ret;
+        return PE_OK;
+    }
+    if (ret != 0 && ret != MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+        st = status_of(t, ret, PE_ERR_IO);
+        if (st == PE_ERR_TIMEOUT && t->no_wait) {
+            return st; /* a probe found nothing yet: the connection stays */
+        }
+    }
+    pe_tls_close(tls);
+    return st;
 }
 
 bool pe_tls_alive(pe_tls_t *tls)
 {
     tls_t *t = TLS(tls);
     unsigned char probe;
-    int ret;
+    size_t got;
+    pe_status_t st;
     if (!t->open) {
         return false;
     }
-    /* a read that may not wait (one port call with timeout 0): anything
-     * but "nothing yet" means the server closed (or misbehaved), so the
+    /* a read that may not wait (port calls with timeout 0): anything but
+     * "nothing yet" means the server closed (or misbehaved), so the
      * connection is not reusable */
-    t->port_error = PE_OK;
     t->no_wait = true;
-    do {
-        ret = ssl_read(t, &probe, 1);
-    } while (READ_AGAIN(ret) && ret != MBEDTLS_ERR_SSL_WANT_READ);
+    st = pe_tls_recv(tls, &probe, 1, &got);
     t->no_wait = false;
-    if (ret == MBEDTLS_ERR_SSL_TIMEOUT || ret == MBEDTLS_ERR_SSL_WANT_READ) {
+    if (st == PE_ERR_TIMEOUT) {
         return true;
     }
     pe_tls_close(tls);
     return false;
 }
 
-pe_status_t pe_tls_send(pe_tls_t *tls, const void *buf, size_t len,
-                        uint32_t io_timeout_ms)
+pe_status_t pe_tls_send(pe_tls_t *tls, const void *buf, size_t len)
 {
     tls_t *t = TLS(tls);
     const unsigned char *p = (const unsigned char *)buf;
     while (len > 0) {
         int ret;
-        start_clock(t, io_timeout_ms);
+        start_clock(t, t->io_timeout_ms);
         ret = mbedtls_ssl_write(&t->ssl, p, len);
         if (ret > 0) {
             p += ret;
@@ -414,29 +388,6 @@ pe_status_t pe_tls_send(pe_tls_t *tls, const void *buf, size_t len,
     return PE_OK;
 }
 
-pe_status_t pe_tls_recv(pe_tls_t *tls, void *buf, size_t len, size_t *got,
-                        uint32_t io_timeout_ms)
-{
-    tls_t *t = TLS(tls);
-    int ret;
-    *got = 0;
-    start_clock(t, io_timeout_ms);
-    do {
-        ret = ssl_read(t, (unsigned char *)buf, len);
-    } while (READ_AGAIN(ret) && time_left(t) > 0);
-    if (ret > 0) {
-        *got = (size_t)ret;
-        return PE_OK;
-    }
-    if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
-        pe_tls_close(tls);
-        return PE_OK; /* end of stream: *got == 0 */
-    }
-    pe_status_t st = status_of(t, ret, PE_ERR_IO);
-    pe_tls_close(tls);
-    return st;
-}
-
 const char *pe_tls_version(pe_tls_t *tls)
 {
     tls_t *t = TLS(tls);
@@ -447,7 +398,6 @@ void pe_tls_forget_session(pe_tls_t *tls)
 {
     tls_t *t = TLS(tls);
     mbedtls_ssl_session_free(&t->session); /* wipes the master secret */
-    mbedtls_ssl_session_init(&t->session);
     t->have_session = false;
 }
 

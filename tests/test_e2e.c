@@ -1141,6 +1141,85 @@ static void test_faults(void)
     check_account(7.0, PE_TRUE, PE_FALSE, PE_TRUE);
 }
 
+/* An error answer with any code: the local service's fault control with
+ * its "code" member (and "message"). */
+typedef struct {
+    const char *kind;
+    pe_opt_int_t count;
+    const char *code;
+    const char *message;
+} code_fault_t;
+
+static const pe_member_t code_fault_members[] = {
+    {"kind", offsetof(code_fault_t, kind), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {"count", offsetof(code_fault_t, count), PE_T_INT, 0, NULL},
+    {"code", offsetof(code_fault_t, code), PE_T_STRING, 0, NULL},
+    {"message", offsetof(code_fault_t, message), PE_T_STRING, 0, NULL},
+};
+static const pe_shape_t code_fault_shape = {code_fault_members, 4,
+                                            sizeof(code_fault_t)};
+static const pe_shape_t no_output = {NULL, 0, sizeof(pe_empty_t)};
+static const pe_operation_t code_fault_op = {"SimFault", "POST", "/_sim/faults",
+                                             &code_fault_shape, &no_output};
+
+/* The answer to a GetAccount refused with code (and message), on a client
+ * that makes one attempt. */
+static pe_status_t refused_with(conn_t *k, const char *code,
+                                const char *message, int64_t count)
+{
+    code_fault_t f = {"500", {true, count}, code, message};
+    pe_empty_t none;
+    pe_get_account_output_t a;
+    pe_status_t st = pe_client_call(&k->client, &code_fault_op, &f, &none, &err);
+    CHECK(st == PE_OK, "fault %s: %s", code, pe_strerror(st));
+    return pe_get_account(&k->client, &(pe_get_account_input_t){0}, &a, &err);
+}
+
+/* Every code of the enum from its text, and texts that are not codes. */
+static void test_error_codes(void)
+{
+    static const char *const strangers[] = {
+        "NotFound",                  /* the base without its suffix */
+        "NotFoundExceptionX",        /* more than the code */
+        "NotFoundExceptio",          /* less */
+        "MessageRejectedException",  /* a suffix this code has not */
+        "ValidationErrors",
+        "notfoundexception",         /* codes are case-sensitive */
+        "SomethingNewException",
+    };
+    conn_t k;
+    if (!EXPECT_OK(conn_open(&k, &sim_ep, WORK_SIZE))) {
+        conn_close(&k);
+        return;
+    }
+    k.client.max_attempts = 1;
+    for (int code = 2; code < PE_EC_COUNT_; code++) {
+        const char *name = pe_error_code_name((pe_error_code_t)code);
+        /* RequestExpired is a refused clock: signed again once */
+        pe_status_t st = refused_with(&k, name, NULL,
+                                      code == PE_EC_REQUEST_EXPIRED ? 2 : 1);
+        CHECK(st == PE_ERR_SERVICE && err.code == (pe_error_code_t)code &&
+                  err.code_text && strcmp(err.code_text, name) == 0 &&
+                  err.http_status == 500,
+              "%s: %s, code %d (%s), expected %d", name, pe_strerror(st),
+              (int)err.code, nz(err.code_text), code);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(strangers); i++) {
+        pe_status_t st = refused_with(&k, strangers[i], NULL, 1);
+        CHECK(st == PE_ERR_SERVICE && err.code == PE_EC_UNKNOWN &&
+                  err.code_text && strcmp(err.code_text, strangers[i]) == 0,
+              "%s: %s, code %d (%s), expected unknown", strangers[i],
+              pe_strerror(st), (int)err.code, nz(err.code_text));
+    }
+    CHECK(strcmp(pe_error_code_name(PE_EC_NOT_FOUND), "NotFoundException") == 0 &&
+              strcmp(pe_error_code_name(PE_EC_MESSAGE_REJECTED), "MessageRejected") == 0 &&
+              strcmp(pe_error_code_name(PE_EC_VALIDATION_ERROR), "ValidationError") == 0 &&
+              pe_error_code_name(PE_EC_UNKNOWN)[0] == '\0' &&
+              pe_error_code_name(PE_EC_COUNT_)[0] == '\0',
+          "pe_error_code_name");
+    conn_close(&k);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -1511,6 +1590,28 @@ static void test_small_buffers(void)
            told, rounds);
 }
 
+/* Every status has its own text; values past the last are "unknown
+ * status". */
+static void test_status_texts(void)
+{
+    for (int i = 0; i < PE_STATUS_COUNT_; i++) {
+        const char *t = pe_strerror((pe_status_t)i);
+        CHECK(t[0] && strcmp(t, "unknown status") != 0, "status %d: [%s]", i, t);
+        for (int j = 0; j < i; j++) {
+            CHECK(strcmp(t, pe_strerror((pe_status_t)j)) != 0,
+                  "statuses %d and %d: the same text [%s]", j, i, t);
+        }
+    }
+    CHECK(strcmp(pe_strerror(PE_STATUS_COUNT_), "unknown status") == 0 &&
+              strcmp(pe_strerror((pe_status_t)-1), "unknown status") == 0,
+          "past the last status: [%s]", pe_strerror(PE_STATUS_COUNT_));
+    CHECK(strcmp(pe_strerror(PE_OK), "ok") == 0 &&
+              strcmp(pe_strerror(PE_ERR_OUTCOME_UNKNOWN),
+                     "the request was sent but its answer was lost; it may "
+                     "have been carried out") == 0,
+          "first and last texts");
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1519,6 +1620,7 @@ int main(void)
     unsigned char *ca = NULL;
     size_t ca_len = 0;
 
+    test_status_texts();
     if (!pe_sim_start(&sim, args, 20000)) {
         printf("FAIL: the local service did not start: %s\n", sim.error);
         CHECK(false, "local service: %s", sim.error);
@@ -1538,6 +1640,7 @@ int main(void)
               main_conn.port.connects);
         test_disconnect();
         test_faults();
+        test_error_codes();
         test_retries();
         test_debug_log();
         test_tls_version();
