@@ -66,24 +66,8 @@ typedef enum {
 #undef PE_EC_ENUM_
 
 /** The service's code text of an error code ("NotFoundException"); "" for
- *  PE_EC_NONE, PE_EC_UNKNOWN or a value out of range. Defined here, so
- *  the names take room only in programs that call it (the library itself
- *  matches codes in a shorter table). */
-static inline const char *pe_error_code_name(pe_error_code_t code)
-{
-#define PE_EC_NAME_(id, base, suffix) base suffix "\0"
-    static const char names[] = PE_ERROR_CODES(PE_EC_NAME_);
-#undef PE_EC_NAME_
-    const char *p = names;
-    if ((unsigned)code - 2u >= (unsigned)PE_EC_COUNT_ - 2u) {
-        return "";
-    }
-    for (unsigned i = 2; i < (unsigned)code; i++) {
-        while (*p++) {
-        }
-    }
-    return p;
-}
+ *  PE_EC_NONE, PE_EC_UNKNOWN or a value out of range. */
+const char *pe_error_code_name(pe_error_code_t code);
 
 /** What went wrong in a call, beyond its status. */
 typedef struct {

@@ -15,15 +15,11 @@
 #define DEFAULT_RETRY_BASE_MS 100u
 #define DEFAULT_RETRY_CAP_MS 20000u
 
-/* The codes from 2 up without their suffix, one after the other, each
- * with its NUL; bit `code` of CODE_EXCEPTION: the suffix is "Exception"
- * (the only other one is ""). */
-#define PE_EC_BASE_(id, base, suffix) base "\0"
-static const char code_bases[] = PE_ERROR_CODES(PE_EC_BASE_);
-#undef PE_EC_BASE_
-#define PE_EC_BIT_(id, base, suffix) | (uint32_t)(sizeof(suffix) > 1) << PE_EC_##id
-#define CODE_EXCEPTION (0u PE_ERROR_CODES(PE_EC_BIT_))
-typedef char pe_error_codes_fit_a_word[(PE_EC_COUNT_ <= 32) ? 1 : -1];
+/* The codes' texts from 2 up, one after the other, each with its NUL
+ * (one table for matching and for pe_error_code_name). */
+#define PE_EC_NAME_(id, base, suffix) base suffix "\0"
+static const char code_names[] = PE_ERROR_CODES(PE_EC_NAME_);
+#undef PE_EC_NAME_
 
 /* ---------------------------------------------------------------- log */
 
@@ -236,19 +232,25 @@ static char *in_work(pe_client_t *c, const char *view)
 /* The code of a code text; PE_EC_UNKNOWN when none has it. */
 static pe_error_code_t code_of(const char *text)
 {
-    const char *p = code_bases;
-    for (unsigned i = 2; *p; i++) {
-        const char *t = text;
-        while (*p && *p == *t) {
-            p++;
-            t++;
-        }
-        if (!*p && strcmp(t, (CODE_EXCEPTION >> i) & 1u ? "Exception" : "") == 0) {
+    const char *p = code_names;
+    for (unsigned i = 2; *p; i++, p += strlen(p) + 1) {
+        if (strcmp(p, text) == 0) {
             return (pe_error_code_t)i;
         }
-        p += strlen(p) + 1;
     }
     return PE_EC_UNKNOWN;
+}
+
+const char *pe_error_code_name(pe_error_code_t code)
+{
+    const char *p = code_names;
+    if ((unsigned)code - 2u >= (unsigned)PE_EC_COUNT_ - 2u) {
+        return "";
+    }
+    for (unsigned i = 2; i < (unsigned)code; i++) {
+        p += strlen(p) + 1;
+    }
+    return p;
 }
 
 /* Decodes the body that follows the response's head in the work buffer
