@@ -14,8 +14,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pe_port_posix.h"
@@ -38,8 +42,8 @@ static void check_posix_specifics(pe_port_t *port, pe_posix_port_t *posix,
         CHECK(nodelay, "TCP_NODELAY is not set");
         CHECK((fcntl(posix->fd, F_GETFD) & FD_CLOEXEC) != 0,
               "FD_CLOEXEC is not set");
-        CHECK((fcntl(posix->fd, F_GETFL) & O_NONBLOCK) != 0,
-              "O_NONBLOCK is not set");
+        CHECK((fcntl(posix->fd, F_GETFL) & O_NONBLOCK) == 0,
+              "the connected socket does not block");
     }
     port->close(port->ctx);
     CHECK_EQ_INT(posix->fd, -1);
@@ -52,6 +56,99 @@ static void check_posix_specifics(pe_port_t *port, pe_posix_port_t *posix,
                  PE_ERR_DNS);
     CHECK(posix->last_gai_error != 0, "last_gai_error not kept");
     CHECK_EQ_INT(posix->fd, -1);
+}
+
+/* SIGUSR1s to the waiting thread every few ms while `running`. */
+typedef struct {
+    pthread_t target;
+    volatile int running;
+    int sent;
+} pester_t;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+}
+
+static void *pester(void *arg)
+{
+    pester_t *p = (pester_t *)arg;
+    struct timespec ts = {0, 7 * 1000 * 1000};
+    while (p->running) {
+        if (pthread_kill(p->target, SIGUSR1) == 0) {
+            p->sent++;
+        }
+        (void)nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* A recv with timeout ms on a connection the peer keeps silent: TIMEOUT,
+ * never before the timeout has passed and not long after it. */
+static void check_silent_recv(pe_port_t *port, uint32_t ms, const char *what)
+{
+    uint8_t in[16];
+    uint32_t start = port->monotonic_ms(port->ctx), took;
+    int32_t r = port->recv(port->ctx, in, sizeof in, ms);
+    took = port->monotonic_ms(port->ctx) - start;
+    CHECK_EQ_INT(r, PE_PORT_TIMEOUT);
+    CHECK(took >= ms && took <= ms + 250u, "%s: a %u ms recv took %u ms",
+          what, (unsigned)ms, (unsigned)took);
+}
+
+/* A reply is waited for in recv() itself, bounded by SO_RCVTIMEO, which
+ * the port keeps below the caller's timeout by more than the kernel
+ * rounds it (a tick, and 1/8 for long ones); the last stretch is a
+ * poll(). Signals interrupt the wait but neither end nor fail it. */
+static void check_blocking_recv(pe_port_t *port, pe_posix_port_t *posix,
+                                const pe_port_target_t *target)
+{
+    static const char cmd[] = "echo\nx";
+    struct timeval tv;
+    socklen_t len = (socklen_t)sizeof tv;
+    uint8_t in[4] = {0};
+    uint32_t set_ms;
+    struct sigaction sa, old;
+    pester_t p;
+    pthread_t thread;
+    if (port->connect(port->ctx, target->host, target->port, 2000) != PE_OK ||
+        port->send(port->ctx, (const uint8_t *)cmd, sizeof cmd - 1, 2000) !=
+            (int32_t)(sizeof cmd - 1)) {
+        CHECK(false, "cannot start an echo");
+        port->close(port->ctx);
+        return;
+    }
+    CHECK_EQ_INT(port->recv(port->ctx, in, sizeof in, 15000), 1);
+    CHECK(in[0] == 'x', "echoed %u", (unsigned)in[0]);
+    memset(&tv, 0, sizeof tv);
+    CHECK_EQ_INT(getsockopt(posix->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len), 0);
+    set_ms = (uint32_t)tv.tv_sec * 1000u + (uint32_t)(tv.tv_usec / 1000);
+    CHECK(set_ms > 0 && set_ms <= 15000u - 15000u / 8u - 20u &&
+              set_ms >= posix->rcvtimeo_ms &&
+              set_ms <= posix->rcvtimeo_ms + PE_POSIX_TICK_MS,
+          "SO_RCVTIMEO %u ms (a tick at most above the port's %u) for a 15000 ms recv",
+          (unsigned)set_ms, (unsigned)posix->rcvtimeo_ms);
+
+    check_silent_recv(port, 300, "quiet");
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    (void)sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; /* socket calls with a timeout return EINTR */
+    CHECK_EQ_INT(sigaction(SIGUSR1, &sa, &old), 0);
+    p.target = pthread_self();
+    p.running = 1;
+    p.sent = 0;
+    if (pthread_create(&thread, NULL, pester, &p) == 0) {
+        check_silent_recv(port, 300, "signalled");
+        p.running = 0;
+        (void)pthread_join(thread, NULL);
+        CHECK(p.sent >= 10, "only %d signals during the wait", p.sent);
+    } else {
+        CHECK(false, "pthread_create failed");
+    }
+    (void)sigaction(SIGUSR1, &old, NULL);
+    port->close(port->ctx);
 }
 
 static void run_against(pe_port_t *port, pe_posix_port_t *posix,
@@ -69,6 +166,7 @@ static void run_against(pe_port_t *port, pe_posix_port_t *posix,
     }
     res = pe_port_conformance(port, &peer.target);
     check_posix_specifics(port, posix, &peer.target);
+    check_blocking_recv(port, posix, &peer.target);
     pe_port_peer_stop(&peer);
     /* pe_test.h counts per file: add the suite's checks to ours. */
     pe_test_passed_ += res.passed;

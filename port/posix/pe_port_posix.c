@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,12 @@
 #ifndef SO_NOSIGPIPE
 #error "pe_port_posix: no MSG_NOSIGNAL, no SO_NOSIGPIPE: send could SIGPIPE"
 #endif
+#endif
+
+/* The socket blocks (a recv waits in one system call, bounded by
+ * SO_RCVTIMEO); the calls that must not wait say so with MSG_DONTWAIT. */
+#ifndef MSG_DONTWAIT
+#error "pe_port_posix: no MSG_DONTWAIT"
 #endif
 
 #ifdef SOCK_CLOEXEC
@@ -215,26 +222,25 @@ static int32_t transfer_error(pe_posix_port_t *c, int err)
     }
 }
 
+/* The time left until deadline, 0 when it has passed. */
+static uint32_t ms_left(uint64_t deadline)
+{
+    uint64_t now = now_ms();
+    uint64_t left = now < deadline ? deadline - now : 0;
+    return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+}
+
 /*
- * send (out != NULL) or recv (into in): one attempt, then poll and attempt
- * again until something moves or the timeout passes. A wakeup that finds
- * nothing after all (EAGAIN) goes back to waiting for the time left. With
- * timeout 0 the one attempt is all (one system call: the client's probe
- * of a kept-alive connection). poll_first skips the first attempt (a reply
- * asked for a moment ago is not there yet: one system call fewer). The
- * clock is read only when a wait begins.
+ * Sends without waiting (MSG_DONTWAIT: the socket itself blocks), then,
+ * while the send buffer is full, polls for room and sends again until
+ * something moves or the timeout passes. With timeout 0 the one attempt
+ * is all. The clock is read only when a wait begins.
  */
-static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
-                        size_t len, uint32_t timeout_ms, bool poll_first)
+static int32_t send_bytes(pe_posix_port_t *c, const uint8_t *buf, size_t len,
+                          uint32_t timeout_ms)
 {
     uint64_t deadline = 0; /* read from the clock once a wait begins */
-    bool wait = poll_first && timeout_ms > 0;
-    if (c->fd < 0 || len == 0) {
-        return PE_PORT_IO; /* not connected; len 0 is never called */
-    }
-    if (len > (size_t)INT32_MAX) {
-        len = (size_t)INT32_MAX; /* the count must fit the int32_t result */
-    }
+    bool wait = false;
     for (;;) {
         ssize_t n;
         if (wait) {
@@ -242,7 +248,7 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
             if (deadline == 0) {
                 deadline = now_ms() + timeout_ms;
             }
-            w = wait_fd(c->fd, out ? POLLOUT : POLLIN, deadline);
+            w = wait_fd(c->fd, POLLOUT, deadline);
             if (w == 0) {
                 return PE_PORT_TIMEOUT;
             }
@@ -250,13 +256,12 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
                 return transfer_error(c, errno);
             }
         }
-        n = out ? send(c->fd, out, len, PE_SEND_FLAGS) : recv(c->fd, in, len, 0);
+        n = send(c->fd, buf, len, PE_SEND_FLAGS | MSG_DONTWAIT);
         if (n > 0) {
             return (int32_t)n;
         }
         if (n == 0) {
-            /* recv: end of stream. send of len > 0 never returns 0. */
-            return out ? PE_PORT_IO : PE_PORT_CLOSED;
+            return PE_PORT_IO; /* send of len > 0 never returns 0 */
         }
         if (errno == EINTR) {
             wait = false; /* interrupted: attempt again at once */
@@ -272,10 +277,105 @@ static int32_t transfer(pe_posix_port_t *c, const uint8_t *out, uint8_t *in,
     }
 }
 
+/*
+ * A blocking recv() ends at SO_RCVTIMEO, which the kernel rounds up to
+ * its tick and, for long timeouts, Linux's timer wheel by up to 1/8: of
+ * `left` ms, a blocking recv is given at most this much (0: none), and the
+ * rest is waited with poll(), whose timer is exact.
+ */
+static uint32_t blocking_bound(uint32_t left)
+{
+    uint32_t slack = left / 8u + 2u * PE_POSIX_TICK_MS;
+    return left > slack ? left - slack : 0;
+}
+
+/* Makes SO_RCVTIMEO at most bound ms (> 0) and at least half of it. The
+ * value set is kept: the client's timeouts differ by a millisecond or so
+ * from call to call, so it is set once per connection, not per recv. */
+static int set_rcvtimeo(pe_posix_port_t *c, uint32_t bound)
+{
+    struct timeval tv;
+    uint32_t ms;
+    if (c->rcvtimeo_ms != 0 && c->rcvtimeo_ms <= bound &&
+        c->rcvtimeo_ms >= bound / 2u) {
+        return 0;
+    }
+    ms = bound - bound / 16u; /* room for the next, slightly shorter one */
+    tv.tv_sec = (time_t)(ms / 1000u);
+    tv.tv_usec = (suseconds_t)(ms % 1000u) * 1000;
+    if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+        return -1;
+    }
+    c->rcvtimeo_ms = ms;
+    return 0;
+}
+
+/*
+ * Receives into buf: one recv() that blocks for as long as the timeout
+ * allows (bounded by SO_RCVTIMEO; no poll(), one system call when the
+ * data comes within it), again while time is left. The last stretch of a
+ * wait, too short for SO_RCVTIMEO to end on time, is a poll(). With
+ * timeout 0, one recv() that does not wait.
+ */
+static int32_t recv_bytes(pe_posix_port_t *c, uint8_t *buf, size_t len,
+                          uint32_t timeout_ms)
+{
+    uint64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+    uint32_t left = timeout_ms;
+    for (;;) {
+        uint32_t bound = blocking_bound(left);
+        int flags = MSG_DONTWAIT;
+        ssize_t n;
+        if (bound > 0) {
+            if (set_rcvtimeo(c, bound) != 0) {
+                return transfer_error(c, errno);
+            }
+            flags = 0;
+        } else if (left > 0) {
+            int w = wait_fd(c->fd, POLLIN, deadline);
+            if (w == 0) {
+                return PE_PORT_TIMEOUT;
+            }
+            if (w < 0) {
+                return transfer_error(c, errno);
+            }
+        }
+        n = recv(c->fd, buf, len, flags);
+        if (n > 0) {
+            return (int32_t)n;
+        }
+        if (n == 0) {
+            return PE_PORT_CLOSED; /* end of stream */
+        }
+        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+            return transfer_error(c, errno);
+        }
+        /* SO_RCVTIMEO passed, a signal, or a poll wakeup that found
+         * nothing after all: wait on for the time that is left */
+        if (timeout_ms == 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return PE_PORT_TIMEOUT; /* no wait asked for */
+        }
+        left = ms_left(deadline);
+        if (left == 0) {
+            return PE_PORT_TIMEOUT;
+        }
+    }
+}
+
 static int32_t posix_send(void *ctx, const uint8_t *buf, size_t len,
                           uint32_t timeout_ms)
 {
-    return transfer((pe_posix_port_t *)ctx, buf, NULL, len, timeout_ms, false);
+    pe_posix_port_t *c = (pe_posix_port_t *)ctx;
+    if (c->fd < 0 || len == 0) {
+        return PE_PORT_IO; /* not connected; len 0 is never called */
+    }
+    if (len > (size_t)INT32_MAX) {
+        len = (size_t)INT32_MAX; /* the count must fit the int32_t result */
+    }
+    return send_bytes(c, buf, len, timeout_ms);
 }
 
 /* Reads smaller than the read-ahead buffer fill it (one recv for what
@@ -292,11 +392,12 @@ static int32_t posix_recv(void *ctx, uint8_t *buf, size_t len,
     if (c->ahead_pos == c->ahead_len) {
         int32_t got;
         if (len >= sizeof c->ahead) {
-            return transfer(c, NULL, buf, len, timeout_ms, false);
+            if (len > (size_t)INT32_MAX) {
+                len = (size_t)INT32_MAX; /* the count must fit int32_t */
+            }
+            return recv_bytes(c, buf, len, timeout_ms);
         }
-        /* the buffer is empty: whatever was there is consumed, so what
-         * comes next is probably on its way (a reply, a handshake flight) */
-        got = transfer(c, NULL, c->ahead, sizeof c->ahead, timeout_ms, true);
+        got = recv_bytes(c, c->ahead, sizeof c->ahead, timeout_ms);
         if (got <= 0) {
             return got;
         }
@@ -320,20 +421,23 @@ static void posix_close(void *ctx)
          * Linux, and a retry could close one another thread just got. */
         (void)close(c->fd);
         c->fd = -1;
+        c->rcvtimeo_ms = 0;
         c->ahead_pos = c->ahead_len = 0;
     }
 }
 
-/* Close-on-exec (where SOCK_CLOEXEC could not), non-blocking, no SIGPIPE,
- * no Nagle delay. 0 on success. */
-static int setup_socket(int fd)
+/* Close-on-exec (where SOCK_CLOEXEC could not), non-blocking until
+ * connected, no SIGPIPE, no Nagle delay. *flags gets the file status
+ * flags to restore once connected. 0 on success. */
+static int setup_socket(int fd, int *flags)
 {
     int one = 1;
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
+    *flags = fcntl(fd, F_GETFL);
+    if (*flags < 0 || fcntl(fd, F_SETFL, *flags | O_NONBLOCK) != 0 ||
         fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
         return -1;
     }
+    *flags &= ~O_NONBLOCK;
 #ifdef SO_NOSIGPIPE
     if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) != 0) {
         return -1;
@@ -349,7 +453,7 @@ static int setup_socket(int fd)
 static pe_status_t connect_one(pe_posix_port_t *c, const struct addrinfo *ai,
                                uint64_t deadline)
 {
-    int err = 0;
+    int err = 0, flags = 0;
     socklen_t err_len = (socklen_t)sizeof err;
     int fd = socket(ai->ai_family, ai->ai_socktype | PE_SOCK_CLOEXEC,
                     ai->ai_protocol);
@@ -357,7 +461,7 @@ static pe_status_t connect_one(pe_posix_port_t *c, const struct addrinfo *ai,
         c->last_errno = errno; /* e.g. no IPv6 on this host: next address */
         return PE_ERR_CONNECT;
     }
-    if (setup_socket(fd) != 0) {
+    if (setup_socket(fd, &flags) != 0) {
         err = errno;
     } else if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
         /* EINTR: the connection goes on in the background, as with
@@ -377,6 +481,10 @@ static pe_status_t connect_one(pe_posix_port_t *c, const struct addrinfo *ai,
             }
         }
     }
+    /* connected: from now on the socket blocks (see recv_bytes) */
+    if (err == 0 && fcntl(fd, F_SETFL, flags) != 0) {
+        err = errno;
+    }
     if (err != 0) {
         (void)close(fd);
         c->last_errno = err;
@@ -384,6 +492,7 @@ static pe_status_t connect_one(pe_posix_port_t *c, const struct addrinfo *ai,
         return err == ETIMEDOUT ? PE_ERR_TIMEOUT : PE_ERR_CONNECT;
     }
     c->fd = fd;
+    c->rcvtimeo_ms = 0;
     c->ahead_pos = c->ahead_len = 0;
     return PE_OK;
 }
@@ -511,6 +620,7 @@ void pe_posix_port_init(pe_posix_port_t *ctx, pe_port_t *port)
     ctx->fd = -1;
     ctx->last_errno = 0;
     ctx->last_gai_error = 0;
+    ctx->rcvtimeo_ms = 0;
     ctx->ahead_pos = ctx->ahead_len = 0;
     port->connect = posix_connect;
     port->send = posix_send;

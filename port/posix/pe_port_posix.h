@@ -8,12 +8,17 @@
  *     ... hand &port to the client ...
  *     port.close(port.ctx);
  *
- * Sockets are non-blocking, close-on-exec and TCP_NODELAY; every wait is
- * a poll() bounded by the caller's timeout, and no call ever raises
- * SIGPIPE. Small reads are served from a read-ahead buffer
- * (PE_POSIX_READ_AHEAD bytes), so mbedTLS's record header and body come
- * in one recv() rather than two. Name resolution is getaddrinfo(), which blocks for as long as
- * the system resolver takes: timeout_ms bounds the TCP connect only.
+ * Sockets are close-on-exec and TCP_NODELAY, and block once connected:
+ * a recv that has to wait does so in the recv() itself, bounded by
+ * SO_RCVTIMEO (set once per connection, kept below the caller's timeout;
+ * the last stretch of a long wait is a poll(), whose timer is exact), so
+ * a reply costs one system call, not a poll() and a recv(). Calls that
+ * must not wait (timeout 0, every send attempt) pass MSG_DONTWAIT; a send
+ * waits for room with poll(). No call raises SIGPIPE. Small reads are
+ * served from a read-ahead buffer (PE_POSIX_READ_AHEAD bytes), so
+ * mbedTLS's record header and body come in one recv() rather than two.
+ * Name resolution is getaddrinfo(), which blocks for as long as the
+ * system resolver takes: timeout_ms bounds the TCP connect only.
  * No heap is used by the port itself (getaddrinfo allocates internally).
  */
 #ifndef PE_PORT_POSIX_H
@@ -29,6 +34,11 @@ extern "C" {
 #define PE_POSIX_READ_AHEAD 512
 #endif
 
+/* The coarsest kernel tick SO_RCVTIMEO is kept clear of (HZ 100). */
+#ifndef PE_POSIX_TICK_MS
+#define PE_POSIX_TICK_MS 10u
+#endif
+
 /** The context of the POSIX port. Fields are readable for diagnostics;
  *  only the port writes them. */
 typedef struct {
@@ -38,6 +48,8 @@ typedef struct {
     int last_errno;
     /** getaddrinfo() result of the last PE_ERR_DNS (see gai_strerror). */
     int last_gai_error;
+    /** The SO_RCVTIMEO set on fd in ms, 0 when none is set yet. */
+    uint32_t rcvtimeo_ms;
     /** Bytes received and not yet handed out: ahead[ahead_pos..ahead_len). */
     uint8_t ahead[PE_POSIX_READ_AHEAD];
     size_t ahead_pos;
