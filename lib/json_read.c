@@ -104,149 +104,50 @@ static char peek(decoder_t *d)
 {
     for (; d->pos < d->len; d->pos++) {
         char c = d->js[d->pos];
-        if (!memchr(" \t\n\r", c, 4)) {
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
             return c;
         }
     }
     return 0;
 }
 
-/* Four hex digits at s[*r..] into *v; false if there are not. */
-static bool hex4(const char *s, size_t n, size_t *r, uint32_t *v)
+/* The index of the quote that ends the string whose content starts at
+ * js[i] (escaped bytes skipped, nothing checked), len when there is none. */
+static size_t string_end(const char *js, size_t i, size_t len)
 {
-    *v = 0;
-    if (n - *r < 4) {
-        return false;
+    while (i < len && js[i] != '"') {
+        i += js[i] == '\\' ? 2u : 1u;
     }
-    for (int k = 0; k < 4; k++) {
-        unsigned c = (unsigned char)s[(*r)++];
-        unsigned h = c - '0';
-        if (h > 9u) {
-            h = (c | 0x20u) - 'a'; /* 'A'-'F' too */
-            if (h > 5u) {
-                return false;
-            }
-            h += 10u;
-        }
-        *v = (*v << 4) | h;
-    }
-    return true;
+    return i < len ? i : len;
 }
 
-/* The string whose content starts at s, at most n bytes before its
- * closing quote: the content's length, or SIZE_MAX when there is no quote
- * or the content is not valid (a raw control character, a bad escape,
- * \u0000, a lone surrogate). out (may be s: the text never grows)
- * receives the unescaped content and a NUL. */
-static size_t string_scan(const char *s, size_t n, char *out)
-{
-    static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
-    size_t r = 0, w = 0;
-    for (;;) {
-        unsigned c;
-        uint32_t cp, lo;
-        if (r >= n) {
-            return SIZE_MAX;
-        }
-        c = (unsigned char)s[r++];
-        if (c == '"') {
-            break;
-        }
-        if (c < 0x20u) {
-            return SIZE_MAX;
-        }
-        if (c == '\\') {
-            const char *e = esc;
-            if (r >= n) {
-                return SIZE_MAX;
-            }
-            c = (unsigned char)s[r++];
-            if (c != 'u') {
-                while (*e && (unsigned char)*e != c) {
-                    e += 2;
-                }
-                if (!*e) {
-                    return SIZE_MAX;
-                }
-                c = (unsigned char)e[1];
-            } else {
-                if (!hex4(s, n, &r, &cp) || cp == 0 || cp - 0xDC00u < 0x400u) {
-                    return SIZE_MAX;
-                }
-                if (cp - 0xD800u < 0x400u) {
-                    if (n - r < 2 || s[r] != '\\' || s[r + 1] != 'u') {
-                        return SIZE_MAX;
-                    }
-                    r += 2;
-                    if (!hex4(s, n, &r, &lo) || lo - 0xDC00u >= 0x400u) {
-                        return SIZE_MAX;
-                    }
-                    cp = 0x10000u + ((cp - 0xD800u) << 10) + (lo - 0xDC00u);
-                }
-                if (cp >= 0x80u) {
-                    /* UTF-8, never longer than the escape it replaces: k
-                     * bytes, the lead one marked with k high bits */
-                    size_t k = cp < 0x800u ? 2 : cp < 0x10000u ? 3 : 4;
-                    for (size_t j = k - 1; out && j > 0; j--) {
-                        out[w + j] = (char)(0x80u | (cp & 0x3Fu));
-                        cp >>= 6;
-                    }
-                    if (out) {
-                        out[w] = (char)(((0xFF00u >> k) & 0xFFu) | cp);
-                    }
-                    w += k;
-                    continue;
-                }
-                c = cp;
-            }
-        }
-        if (out) {
-            out[w] = (char)c;
-        }
-        w++;
-    }
-    if (out) {
-        out[w] = '\0';
-    }
-    return r - 1;
-}
-
-/* The end of the digits from s[i] on. */
+/* The end of the digits from s[i] on, 0 when there are none. */
 static size_t digits(const char *s, size_t i, size_t n)
 {
-    while (i < n && (unsigned)(s[i] - '0') <= 9u) {
-        i++;
+    size_t j = i;
+    while (j < n && (unsigned)(s[j] - '0') <= 9u) {
+        j++;
     }
-    return i;
+    return j > i ? j : 0;
 }
 
 /* Length of the number (RFC 8259 grammar) at the start of s[0..n), 0 if
  * there is none. */
 static size_t number_len(const char *s, size_t n)
 {
-    size_t i = s[0] == '-', j;
+    size_t i = s[0] == '-';
     if (i < n && s[i] == '0') {
         i++;
-    } else if ((j = digits(s, i, n)) > i) {
-        i = j;
-    } else {
+    } else if ((i = digits(s, i, n)) == 0) {
         return 0;
     }
-    if (i < n && s[i] == '.') {
-        i++;
-        if ((j = digits(s, i, n)) == i) {
-            return 0;
-        }
-        i = j;
+    if (i < n && s[i] == '.' && (i = digits(s, i + 1, n)) == 0) {
+        return 0;
     }
     if (i < n && (s[i] | 0x20) == 'e') {
-        if (++i < n && (s[i] == '+' || s[i] == '-')) {
-            i++;
-        }
-        if ((j = digits(s, i, n)) == i) {
-            return 0;
-        }
-        i = j;
+        i++;
+        i += i < n && (s[i] == '+' || s[i] == '-');
+        i = digits(s, i, n);
     }
     return i;
 }
@@ -255,7 +156,8 @@ static size_t number_len(const char *s, size_t n)
 static const char lits[] = "true\0false\0null";
 
 /* Reads the scalar at d->pos: its kind ('"', '0', 't', 'f', 'n'), text
- * (a string's raw content) and length; 0 when there is none. */
+ * (a string's raw content, checked at the end) and length; 0 when there
+ * is none. */
 static int lex(decoder_t *d, const char **text, size_t *n)
 {
     const char *s = d->js + d->pos;
@@ -263,16 +165,13 @@ static int lex(decoder_t *d, const char **text, size_t *n)
     int tok = avail ? (unsigned char)s[0] : 0;
     *text = s;
     if (tok == '"') {
-        len = string_scan(s + 1, avail - 1, NULL);
-        if (len == SIZE_MAX) {
+        *text = s + 1;
+        len = string_end(d->js, d->pos + 1, d->len) - d->pos - 1;
+        d->pos += 2; /* the quotes */
+        if (d->pos + len > d->len) {
             return 0;
         }
-        *text = s + 1;
-        *n = len;
-        d->pos += len + 2;
-        return tok;
-    }
-    if (tok == '-' || (unsigned)(tok - '0') <= 9u) {
+    } else if (tok == '-' || (unsigned)(tok - '0') <= 9u) {
         len = number_len(s, avail);
         tok = '0';
     } else if (tok == 't' || tok == 'f' || tok == 'n') {
@@ -284,7 +183,7 @@ static int lex(decoder_t *d, const char **text, size_t *n)
     }
     *n = len;
     d->pos += len;
-    return len ? tok : 0;
+    return len || tok == '"' ? tok : 0;
 }
 
 /* Walks the container that opens at or after js[i] to its end without
@@ -305,9 +204,7 @@ static size_t scan(const char *js, size_t i, size_t len, size_t *deepest)
         }
         any |= depth > 0 && c > ' ';
         if (c == '"') {
-            while (++i < len && js[i] != '"') {
-                i += (size_t)(js[i] == '\\');
-            }
+            i = string_end(js, i + 1, len);
         } else if (c == '[' || c == '{') {
             if (++depth > max) {
                 max = depth;
@@ -318,6 +215,80 @@ static size_t scan(const char *js, size_t i, size_t len, size_t *deepest)
     }
     *deepest = max;
     return any ? items + 1 : 0;
+}
+
+/* Unescapes the string content s[0..n) (n: where string_end found its
+ * quote) in place and NUL-terminates it. False for a raw control
+ * character, a bad escape, \u0000 or a lone surrogate. */
+static bool unescape(char *s, size_t n)
+{
+    static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
+    size_t r = 0, w = 0;
+    uint32_t hi = 0; /* a high surrogate, waiting for its low half */
+    while (r < n) {
+        uint32_t c = (unsigned char)s[r++];
+        bool u = false; /* c is a \u escape's code point */
+        if (c < 0x20u) {
+            return false;
+        }
+        if (c == '\\') {
+            /* string_end skipped the escaped byte: r < n */
+            const char *e = esc;
+            c = (unsigned char)s[r++];
+            if (c == 'u') {
+                if (n - r < 4) {
+                    return false;
+                }
+                c = 0;
+                u = true;
+                for (int k = 0; k < 4; k++) {
+                    unsigned h = (unsigned char)s[r++], v = h - '0';
+                    if (v > 9u) {
+                        v = (h | 0x20u) - 'a' + 10u; /* 'A'-'F' too */
+                        if (v - 10u > 5u) {
+                            return false;
+                        }
+                    }
+                    c = (c << 4) | v;
+                }
+            } else {
+                while (*e && (unsigned char)*e != c) {
+                    e += 2;
+                }
+                if (!*e) {
+                    return false;
+                }
+                c = (unsigned char)e[1];
+            }
+        }
+        if (hi) { /* only a \u low surrogate may follow */
+            if (!u || c - 0xDC00u >= 0x400u) {
+                return false;
+            }
+            c = 0x10000u + ((hi - 0xD800u) << 10) + (c - 0xDC00u);
+            hi = 0;
+        } else if (u && c - 0xD800u < 0x400u) {
+            hi = c;
+            continue;
+        } else if (u && (c == 0 || c - 0xDC00u < 0x400u)) {
+            return false;
+        }
+        if (!u || c < 0x80u) {
+            s[w++] = (char)c; /* raw bytes as they are */
+            continue;
+        }
+        /* UTF-8, never longer than the escape it replaces: k bytes, the
+         * lead one marked with k high bits */
+        size_t k = c < 0x800u ? 2 : c < 0x10000u ? 3 : 4;
+        for (size_t j = k - 1; j > 0; j--) {
+            s[w + j] = (char)(0x80u | (c & 0x3Fu));
+            c >>= 6;
+        }
+        s[w] = (char)(((0xFF00u >> k) & 0xFFu) | c);
+        w += k;
+    }
+    s[w] = '\0';
+    return hi == 0;
 }
 
 /* ------------------------------------------------------------ kinds */
@@ -333,46 +304,16 @@ static void store_opt(unsigned char *field, size_t off, const void *v)
     }
 }
 
-const char *pe_get_int_(decoder_t *d, int tok, const char *s, size_t n,
-                        unsigned char *field)
+/* The number s[0..n) (its grammar checked): its first 19 significant
+ * digits in *mant, times ten to the power returned; *plain when it has
+ * neither a fraction nor an exponent. */
+static int parse_number(const char *s, size_t n, uint64_t *mant, bool *plain)
 {
-    bool neg;
-    uint64_t v = 0;
-    int64_t iv;
-    (void)d;
-    if (tok != '0') {
-        return "must be an integer";
-    }
-    neg = s[0] == '-';
-    for (size_t i = neg; i < n; i++) {
-        unsigned dg = (unsigned char)s[i] - '0';
-        if (dg > 9u || v > (UINT64_MAX - dg) / 10u) {
-            return "must be an integer"; /* a fraction, exponent, overflow */
-        }
-        v = v * 10u + dg;
-    }
-    if (v > (uint64_t)INT64_MAX + neg) {
-        return "must be an integer";
-    }
-    iv = neg ? (int64_t)(0 - v) : (int64_t)v;
-    store_opt(field, offsetof(pe_opt_int_t, value), &iv);
-    return NULL;
-}
-
-/* The value of the number s[0..n) (its grammar checked). At most 19
- * significant digits are kept, the rest only scale. Powers of ten up to
- * 1e22 are exact doubles (10.0 multiplied up exactly): with a mantissa
- * below 2^53 one multiplication or division rounds correctly (Clinger's
- * fast path). Beyond it, repeated scaling is close. */
-static double decimal(const char *s, size_t n)
-{
-    bool neg = s[0] == '-', eneg = false, fast;
-    uint64_t mant = 0;
+    bool eneg = false;
     int exp10 = 0, digits10 = 0, e = 0;
     int part = 0; /* 0: integer, 1: fraction, 2: exponent */
-    double dv, p = 1.0;
-
-    for (size_t i = neg; i < n; i++) {
+    *mant = 0;
+    for (size_t i = s[0] == '-'; i < n; i++) {
         unsigned c = (unsigned char)s[i], dg = c - '0';
         if (dg <= 9u) {
             if (part == 2) {
@@ -380,8 +321,8 @@ static double decimal(const char *s, size_t n)
                     e = e * 10 + (int)dg;
                 }
             } else if (digits10 < 19) {
-                mant = mant * 10u + dg;
-                digits10 += mant != 0;
+                *mant = *mant * 10u + dg;
+                digits10 += *mant != 0;
                 exp10 -= part;
             } else {
                 exp10 += 1 - part;
@@ -394,10 +335,39 @@ static double decimal(const char *s, size_t n)
             part = 2;
         }
     }
-    exp10 += eneg ? -e : e;
-    e = exp10 < 0 ? -exp10 : exp10;
-    fast = mant < ((uint64_t)1 << 53) && e <= 22;
-    dv = (double)mant;
+    *plain = part == 0;
+    return exp10 + (eneg ? -e : e);
+}
+
+const char *pe_get_int_(decoder_t *d, int tok, const char *s, size_t n,
+                        unsigned char *field)
+{
+    uint64_t mant;
+    bool plain, neg = tok == '0' && s[0] == '-';
+    int64_t v;
+    (void)d;
+    /* more than 19 significant digits is out of range anyway */
+    if (tok != '0' || parse_number(s, n, &mant, &plain) != 0 || !plain ||
+        mant > (uint64_t)INT64_MAX + neg) {
+        return "must be an integer";
+    }
+    v = neg ? (int64_t)(0 - mant) : (int64_t)mant;
+    store_opt(field, offsetof(pe_opt_int_t, value), &v);
+    return NULL;
+}
+
+/* The value of the number s[0..n) (its grammar checked). Powers of ten up
+ * to 1e22 are exact doubles (10.0 multiplied up exactly): with a mantissa
+ * below 2^53 one multiplication or division rounds correctly (Clinger's
+ * fast path). Beyond it, repeated scaling is close. */
+static double decimal(const char *s, size_t n)
+{
+    uint64_t mant;
+    bool plain;
+    int exp10 = parse_number(s, n, &mant, &plain);
+    int e = exp10 < 0 ? -exp10 : exp10;
+    bool fast = mant < ((uint64_t)1 << 53) && e <= 22;
+    double dv = (double)mant, p = 1.0;
     for (; e > 0; e--) {
         if (fast) {
             p *= 10.0;
@@ -408,7 +378,7 @@ static double decimal(const char *s, size_t n)
         }
     }
     dv = exp10 >= 0 ? dv * p : dv / p; /* p is 1 unless fast */
-    return neg ? -dv : dv;
+    return s[0] == '-' ? -dv : dv;
 }
 
 const char *pe_get_double_(decoder_t *d, int tok, const char *s, size_t n,
@@ -510,7 +480,7 @@ static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
 {
     for (uint16_t i = 0; i < shape->count; i++) {
         const pe_member_t *m = &shape->members[i];
-        if (strncmp(m->name, s, len) == 0 && m->name[len] == '\0') {
+        if (strlen(m->name) == len && memcmp(m->name, s, len) == 0) {
             return m;
         }
     }
@@ -518,86 +488,30 @@ static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
 }
 
 /* Decodes the object at d->pos into out, iteratively: lv[known - 1] is
- * the innermost open container the shape describes, `depth` containers
- * are open in all (the outer `known` of them described). Struct list
- * items are stored in place, other structs are pointed to. Stops at the
- * first failure. */
+ * the innermost open container the shape describes; `depth` containers
+ * are open in all (the outer `known` of them described). The top object
+ * is read like a list item of m = top: in place. Other structs are
+ * pointed to. Stops at the first failure. */
 static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
                         unsigned char *out)
 {
     level_t lv[PE_MODEL_MAX_DEPTH];
-    size_t depth = 1;
-    unsigned known = 1;
-    bool first = true; /* no item yet in the innermost container */
+    const pe_member_t top = {NULL, 0, PE_T_STRUCT, 0, shape};
+    const pe_member_t *m = &top; /* the member whose value is next */
+    unsigned char *field = out;  /* where it goes (NULL: count only) */
+    size_t depth = 0;
+    unsigned known = 0;
+    bool obj = false; /* the innermost container is an object */
+    bool first;       /* no item yet in it */
 
-    if (peek(d) != '{') {
-        return PE_ERR_JSON;
-    }
-    d->pos++;
-    object_bit(d, 0, 1);
-    lv[0].ref = shape;
-    lv[0].base = out;
     for (;;) {
-        level_t *l = &lv[known - 1];
-        bool obj = object_bit(d, depth - 1, -1);
-        const pe_member_t *m = NULL; /* the member whose value is next */
-        unsigned char *field = NULL;
-        const char *text;
+        const char *text, *why = NULL;
         size_t n;
+        int tok;
         char c = peek(d);
+        level_t *l;
 
-        if (c == (obj ? '}' : ']')) {
-            d->pos++;
-            if (known == depth && !obj && l->k != l->count) {
-                return PE_ERR_JSON; /* not for valid text */
-            }
-            if (--depth == 0) {
-                peek(d);
-                return d->pos == d->len ? PE_OK : PE_ERR_JSON;
-            }
-            if (known > depth) {
-                known = (unsigned)depth;
-            }
-            first = false;
-            continue;
-        }
-        if (!first) {
-            if (c != ',') {
-                return PE_ERR_JSON;
-            }
-            d->pos++;
-            c = peek(d);
-        }
-        first = false;
-        if (obj) {
-            if (c != '"' || !lex(d, &text, &n) || peek(d) != ':') {
-                return PE_ERR_JSON;
-            }
-            d->pos++;
-            c = peek(d);
-            /* unknown members and explicit nulls are skipped */
-            if (known == depth && c != 'n') {
-                m = find_member((const pe_shape_t *)l->ref, text, n);
-            }
-            if (m) {
-                step(d, known - 1, m->name, -1);
-                if (l->base) {
-                    field = l->base + m->offset;
-                }
-            }
-        } else if (known == depth) {
-            if (l->k == l->count) {
-                return PE_ERR_JSON; /* not for valid text */
-            }
-            m = (const pe_member_t *)l->ref;
-            step(d, known - 1, NULL, (int32_t)l->k);
-            if (l->base) {
-                field = l->base + l->k * pe_item_size(m);
-            }
-            l->k++;
-        }
         if (m) {
-            const char *why = NULL;
             if (m->type == PE_T_STRUCT) {
                 why = c == '{' ? NULL : "must be an object";
             } else if (m->type == PE_T_LIST) {
@@ -609,55 +523,108 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
                 return fail(d, known, why);
             }
         }
-        if (c != '{' && c != '[') {
-            int tok = lex(d, &text, &n);
-            const char *why;
-            if (!tok) {
+        if (c == '{' || c == '[') {
+            if (depth == d->levels) {
+                return PE_ERR_JSON; /* not for valid text: scan counted */
+            }
+            object_bit(d, depth++, c == '{');
+            d->pos++;
+            first = true;
+            if (m) {
+                if (known == PE_MODEL_MAX_DEPTH) {
+                    /* the tables never nest deeper: this bounds lv */
+                    return fail(d, known, "is nested too deeply");
+                }
+                l = &lv[known++];
+                l->ref = m->ref;
+                l->base = field;
+                if (c == '[') {
+                    /* an empty list is present: non-NULL items */
+                    size_t size = pe_item_size((const pe_member_t *)m->ref);
+                    size_t count = scan(d->js, d->pos - 1, d->len, &n);
+                    l->base = NULL;
+                    if (count > SIZE_MAX / size) {
+                        d->used = SIZE_MAX; /* no arena holds it */
+                    } else {
+                        l->base = (unsigned char *)take(
+                            d, count ? count * size : 1u);
+                    }
+                    if (l->base && field) {
+                        pe_list_t list = {l->base, count};
+                        memcpy(field, &list, sizeof list);
+                    }
+                    l->count = count;
+                    l->k = 0;
+                } else if (obj) { /* a member, not a list item */
+                    l->base = (unsigned char *)take(
+                        d, ((const pe_shape_t *)m->ref)->size);
+                    store_ptr(l->base ? field : NULL, l->base);
+                }
+            }
+        } else {
+            if (!(tok = lex(d, &text, &n))) {
                 return PE_ERR_JSON;
             }
             if (m && (why = scalar(d, m, tok, text, n, field)) != NULL) {
                 return fail(d, known, why);
             }
-            continue;
+            first = false;
         }
-        if (depth == d->levels) {
-            return PE_ERR_JSON; /* not for valid text: scan counted them */
-        }
-        object_bit(d, depth++, c == '{');
-        d->pos++;
-        first = true;
-        if (!m) {
-            continue;
-        }
-        if (known == PE_MODEL_MAX_DEPTH) {
-            /* the tables never nest deeper: this bounds lv */
-            return fail(d, known, "is nested too deeply");
-        }
-        l = &lv[known++];
-        l->ref = m->ref;
-        l->base = field;
-        if (c == '{') {
-            if (obj) { /* a member, not a list item: pointed to */
-                l->base = (unsigned char *)take(
-                    d, ((const pe_shape_t *)m->ref)->size);
-                store_ptr(l->base ? field : NULL, l->base);
+        /* close what ends here, then find the next item */
+        for (;;) {
+            obj = object_bit(d, depth - 1, -1);
+            c = peek(d);
+            if (c != (obj ? '}' : ']')) {
+                break;
             }
-        } else {
-            /* an empty list is present: give it a non-NULL items pointer */
-            size_t size = pe_item_size((const pe_member_t *)m->ref);
-            size_t count = scan(d->js, d->pos - 1, d->len, &n);
-            l->base = NULL;
-            if (count > SIZE_MAX / size) {
-                d->used = SIZE_MAX; /* no arena holds it */
-            } else {
-                l->base = (unsigned char *)take(d, count ? count * size : 1u);
+            d->pos++;
+            if (--depth == 0) {
+                peek(d);
+                return d->pos == d->len ? PE_OK : PE_ERR_JSON;
             }
-            if (l->base && field) {
-                pe_list_t list = {l->base, count};
-                memcpy(field, &list, sizeof list);
+            if (known > depth) {
+                known = (unsigned)depth;
             }
-            l->count = count;
-            l->k = 0;
+            first = false;
+        }
+        if (!first) {
+            if (c != ',') {
+                return PE_ERR_JSON;
+            }
+            d->pos++;
+            c = peek(d);
+        }
+        m = NULL;
+        field = NULL;
+        if (obj) {
+            if (c != '"' || !lex(d, &text, &n) || peek(d) != ':') {
+                return PE_ERR_JSON;
+            }
+            d->pos++;
+            c = peek(d);
+        }
+        if (known == depth) {
+            /* unknown members and explicit nulls are skipped */
+            size_t off = 0;
+            int32_t index = -1;
+            l = &lv[known - 1];
+            if (!obj) {
+                if (l->k == l->count) {
+                    return PE_ERR_JSON; /* not for valid text */
+                }
+                m = (const pe_member_t *)l->ref;
+                index = (int32_t)l->k;
+                off = l->k++ * pe_item_size(m);
+            } else if (c != 'n' &&
+                       (m = find_member((const pe_shape_t *)l->ref, text, n))) {
+                off = m->offset;
+            }
+            if (m) {
+                step(d, known - 1, obj ? m->name : NULL, index);
+                if (l->base) {
+                    field = l->base + off;
+                }
+            }
         }
     }
 }
@@ -708,7 +675,11 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     }
     for (size_t i = 0; i < len; i++) {
         if (json[i] == '"') {
-            i += string_scan(json + i + 1, len - i - 1, json + i + 1) + 1;
+            size_t end = string_end(json, i + 1, len);
+            if (!unescape(json + i + 1, end - i - 1)) {
+                return PE_ERR_JSON;
+            }
+            i = end;
         }
     }
     return PE_OK;
