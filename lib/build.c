@@ -202,7 +202,7 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
 
     for (;;) {
         /* here: open the structure or list m (NULL: shape) at field */
-        unsigned depth = (unsigned)(top - stack);
+        unsigned depth;
         char c = '{';
         if (m && m->type == PE_T_LIST) {
             c = '[';

@@ -293,27 +293,28 @@ static bool unescape(char *s, size_t n)
 
 /* ------------------------------------------------------------ kinds */
 
-/* The set flag and value of a pe_opt_int_t, pe_opt_time_t or
- * pe_opt_double_t (the value 8 bytes at `off`). */
-static void store_opt(unsigned char *field, size_t off, const void *v)
+/* Converts the number s[0..n) (its grammar checked) to a member of type
+ * `type` at field (NULL: check only): PE_T_INT exact, PE_T_DOUBLE to the
+ * nearest double, PE_T_TIME whole seconds rounded down. At most 19
+ * significant digits are kept, the rest only scale. Powers of ten up to
+ * 1e22 are exact doubles (10.0 multiplied up exactly): with a mantissa
+ * below 2^53 one multiplication or division rounds correctly (Clinger's
+ * fast path). Beyond it, repeated scaling is close. */
+static const char *number(int tok, const char *s, size_t n, unsigned type,
+                          unsigned char *field)
 {
-    const bool set = true;
-    if (field) {
-        memcpy(field, &set, sizeof set);
-        memcpy(field + off, v, 8);
-    }
-}
-
-/* The number s[0..n) (its grammar checked): its first 19 significant
- * digits in *mant, times ten to the power returned; *plain when it has
- * neither a fraction nor an exponent. */
-static int parse_number(const char *s, size_t n, uint64_t *mant, bool *plain)
-{
-    bool eneg = false;
+    bool neg = tok == '0' && s[0] == '-', eneg = false;
+    uint64_t mant = 0;
     int exp10 = 0, digits10 = 0, e = 0;
     int part = 0; /* 0: integer, 1: fraction, 2: exponent */
-    *mant = 0;
-    for (size_t i = s[0] == '-'; i < n; i++) {
+    int64_t iv;
+    double dv, p = 1.0;
+    const bool set = true;
+
+    if (tok != '0') {
+        return type == PE_T_INT ? "must be an integer" : "must be a number";
+    }
+    for (size_t i = neg; i < n; i++) {
         unsigned c = (unsigned char)s[i], dg = c - '0';
         if (dg <= 9u) {
             if (part == 2) {
@@ -321,8 +322,8 @@ static int parse_number(const char *s, size_t n, uint64_t *mant, bool *plain)
                     e = e * 10 + (int)dg;
                 }
             } else if (digits10 < 19) {
-                *mant = *mant * 10u + dg;
-                digits10 += *mant != 0;
+                mant = mant * 10u + dg;
+                digits10 += mant != 0;
                 exp10 -= part;
             } else {
                 exp10 += 1 - part;
@@ -335,84 +336,67 @@ static int parse_number(const char *s, size_t n, uint64_t *mant, bool *plain)
             part = 2;
         }
     }
-    *plain = part == 0;
-    return exp10 + (eneg ? -e : e);
+    exp10 += eneg ? -e : e;
+    if (type == PE_T_INT) {
+        /* more than 19 significant digits is out of range anyway */
+        if (part != 0 || exp10 != 0 || mant > (uint64_t)INT64_MAX + neg) {
+            return "must be an integer";
+        }
+        iv = neg ? (int64_t)(0 - mant) : (int64_t)mant;
+    } else {
+        e = exp10 < 0 ? -exp10 : exp10;
+        bool fast = mant < ((uint64_t)1 << 53) && e <= 22;
+        dv = (double)mant;
+        for (; e > 0; e--) {
+            if (fast) {
+                p *= 10.0;
+            } else if (exp10 > 0) {
+                dv *= 10.0;
+            } else {
+                dv /= 10.0;
+            }
+        }
+        dv = exp10 >= 0 ? dv * p : dv / p; /* p is 1 unless fast */
+        if (type == PE_T_TIME && !(dv < 9.2e18)) { /* dv >= 0 here */
+            return "is out of range";
+        }
+        dv = neg ? -dv : dv;
+        memcpy(&iv, &dv, sizeof dv); /* a double: the same 8 bytes */
+        if (type == PE_T_TIME) {
+            iv = (int64_t)dv; /* whole seconds, rounded down */
+            if ((double)iv > dv) {
+                iv--;
+            }
+        }
+    }
+    if (field) {
+        /* the set flag, then the 8-byte value: pe_opt_int_t,
+         * pe_opt_double_t and pe_opt_time_t alike */
+        memcpy(field, &set, sizeof set);
+        memcpy(field + offsetof(pe_opt_int_t, value), &iv, sizeof iv);
+    }
+    return NULL;
 }
 
 const char *pe_get_int_(decoder_t *d, int tok, const char *s, size_t n,
                         unsigned char *field)
 {
-    uint64_t mant;
-    bool plain, neg = tok == '0' && s[0] == '-';
-    int64_t v;
     (void)d;
-    /* more than 19 significant digits is out of range anyway */
-    if (tok != '0' || parse_number(s, n, &mant, &plain) != 0 || !plain ||
-        mant > (uint64_t)INT64_MAX + neg) {
-        return "must be an integer";
-    }
-    v = neg ? (int64_t)(0 - mant) : (int64_t)mant;
-    store_opt(field, offsetof(pe_opt_int_t, value), &v);
-    return NULL;
-}
-
-/* The value of the number s[0..n) (its grammar checked). Powers of ten up
- * to 1e22 are exact doubles (10.0 multiplied up exactly): with a mantissa
- * below 2^53 one multiplication or division rounds correctly (Clinger's
- * fast path). Beyond it, repeated scaling is close. */
-static double decimal(const char *s, size_t n)
-{
-    uint64_t mant;
-    bool plain;
-    int exp10 = parse_number(s, n, &mant, &plain);
-    int e = exp10 < 0 ? -exp10 : exp10;
-    bool fast = mant < ((uint64_t)1 << 53) && e <= 22;
-    double dv = (double)mant, p = 1.0;
-    for (; e > 0; e--) {
-        if (fast) {
-            p *= 10.0;
-        } else if (exp10 > 0) {
-            dv *= 10.0;
-        } else {
-            dv /= 10.0;
-        }
-    }
-    dv = exp10 >= 0 ? dv * p : dv / p; /* p is 1 unless fast */
-    return s[0] == '-' ? -dv : dv;
+    return number(tok, s, n, PE_T_INT, field);
 }
 
 const char *pe_get_double_(decoder_t *d, int tok, const char *s, size_t n,
                            unsigned char *field)
 {
-    double v;
     (void)d;
-    if (tok != '0') {
-        return "must be a number";
-    }
-    v = decimal(s, n);
-    store_opt(field, offsetof(pe_opt_double_t, value), &v);
-    return NULL;
+    return number(tok, s, n, PE_T_DOUBLE, field);
 }
 
 const char *pe_get_time_(decoder_t *d, int tok, const char *s, size_t n,
                          unsigned char *field)
 {
-    double v;
-    int64_t iv;
     (void)d;
-    if (tok != '0') {
-        return "must be a number";
-    }
-    v = decimal(s, n);
-    if (!(v < 9.2e18 && v > -9.2e18)) {
-        return "is out of range";
-    }
-    iv = (int64_t)v; /* whole seconds, rounded down */
-    if ((double)iv > v) {
-        iv--;
-    }
-    store_opt(field, offsetof(pe_opt_time_t, seconds), &iv);
-    return NULL;
+    return number(tok, s, n, PE_T_TIME, field);
 }
 
 const char *pe_get_bool_(decoder_t *d, int tok, const char *s, size_t n,
@@ -507,7 +491,6 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
     for (;;) {
         const char *text, *why = NULL;
         size_t n;
-        int tok;
         char c = peek(d);
         level_t *l;
 
@@ -562,7 +545,8 @@ static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
                 }
             }
         } else {
-            if (!(tok = lex(d, &text, &n))) {
+            int tok = lex(d, &text, &n);
+            if (!tok) {
                 return PE_ERR_JSON;
             }
             if (m && (why = scalar(d, m, tok, text, n, field)) != NULL) {
@@ -634,7 +618,7 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
                            size_t *arena_needed, pe_diag_t *diag)
 {
     decoder_t d;
-    unsigned char shallow[SHALLOW / 8u];
+    unsigned char shallow[SHALLOW / 8u] = {0};
     size_t lead, deepest;
     pe_status_t st = PE_ERR_BUFFER_TOO_SMALL;
 

@@ -141,20 +141,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     /* Re-run with exactly the need, as a caller would, until it is no
-     * longer a size error. The need is exact when the text nests at most
-     * 32 levels, or the arena that reported it held a bit per level: the
-     * next run must not be a size error. Otherwise it is a lower bound
-     * (pe_model.h), so another size error may follow -- for a NULL arena,
-     * and then once more when the arena starts unaligned and the bits do
-     * not fit after the lead. */
+     * longer a size error. A need reported by a run whose arena (not
+     * NULL: the same alignment) held a bit per level of a text nesting
+     * deeper than 32 levels, or any arena for a shallower text, is exact:
+     * the next run must not be a size error. Otherwise it is a lower
+     * bound (pe_model.h), so another size error may follow -- for a NULL
+     * arena (it leaves out the lead of an unaligned one), and then once
+     * more when the bits do not fit after the lead. */
     size_t deep = nesting(data, size);
     size_t bits = deep > 32 ? (deep + 7u) / 8u : 0;
     size_t cur_cap = cap, lead = (8u - align) % 8u;
     int cur_null = null_arena;
     result_t prev = r;
     for (int run = 1;; run++) {
-        int bits_fit = bits == 0 || (!cur_null && cur_cap >= lead &&
-                                       cur_cap - lead >= bits);
+        int bits_fit = !cur_null && cur_cap >= lead &&
+                       cur_cap - lead >= bits;
         exact = decode_once(shape, data, size, prev.needed, align, 0);
         FUZZ_LOG("json: re-run %d with %zu: status %d, need %zu\n", run,
                  prev.needed, (int)exact.st, exact.needed);
