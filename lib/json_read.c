@@ -22,6 +22,10 @@
 #error "a member path in pe_diag_t must hold PE_MODEL_MAX_DEPTH steps"
 #endif
 
+/* Not static: kept out of their callers, the code is smaller. */
+size_t pe_jr_number_len_(const char *s, size_t n);
+bool pe_jr_unescape_(char *s, size_t n);
+
 #define ALIGN 8u
 #define SHALLOW 32u /* nesting levels whose bits the decoder holds itself */
 
@@ -133,7 +137,7 @@ static size_t digits(const char *s, size_t i, size_t n)
 
 /* Length of the number (RFC 8259 grammar) at the start of s[0..n), 0 if
  * there is none. */
-static size_t number_len(const char *s, size_t n)
+size_t pe_jr_number_len_(const char *s, size_t n)
 {
     size_t i = s[0] == '-';
     if (i < n && s[i] == '0') {
@@ -172,7 +176,7 @@ static int lex(decoder_t *d, const char **text, size_t *n)
             return 0;
         }
     } else if (tok == '-' || (unsigned)(tok - '0') <= 9u) {
-        len = number_len(s, avail);
+        len = pe_jr_number_len_(s, avail);
         tok = '0';
     } else if (tok == 't' || tok == 'f' || tok == 'n') {
         const char *lit = lits + (tok == 'f' ? 5 : tok == 'n' ? 11 : 0);
@@ -220,7 +224,7 @@ static size_t scan(const char *js, size_t i, size_t len, size_t *deepest)
 /* Unescapes the string content s[0..n) (n: where string_end found its
  * quote) in place and NUL-terminates it. False for a raw control
  * character, a bad escape, \u0000 or a lone surrogate. */
-static bool unescape(char *s, size_t n)
+bool pe_jr_unescape_(char *s, size_t n)
 {
     static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
     size_t r = 0, w = 0;
@@ -660,7 +664,7 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
     for (size_t i = 0; i < len; i++) {
         if (json[i] == '"') {
             size_t end = string_end(json, i + 1, len);
-            if (!unescape(json + i + 1, end - i - 1)) {
+            if (!pe_jr_unescape_(json + i + 1, end - i - 1)) {
                 return PE_ERR_JSON;
             }
             i = end;

@@ -129,24 +129,26 @@ void pe_jw_quoted(pe_json_writer_t *w, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0; /* start of the pending run of bytes copied as they are */
-    size_t i = 0;
+    size_t i, n;
     put_char(w, '"');
-    while (i < len) {
+    for (i = 0; i < len; i += n) {
         unsigned c = p[i];
-        size_t n = c < 0x80 ? 1 : utf8_seq(p + i, len - i);
+        n = c < 0x80 ? 1 : utf8_seq(p + i, len - i);
         if (n == 0) {
             fail(w, PE_ERR_INVALID_UTF8);
             return;
         }
         if (c < 0x20 || c == '"' || c == '\\') {
             /* \" \\ or \u00XX */
-            char esc[6] = {'\\', (char)(c < 0x20 ? 'u' : c), '0', '0',
-                           hex_upper[c >> 4], hex_upper[c & 15]};
+            char esc[6] = {'\\', 'u', '0', '0', hex_upper[c >> 4],
+                           hex_upper[c & 15]};
             pe_jw_put(w, s + run, i - run);
-            pe_jw_put(w, esc, c < 0x20 ? 6 : 2);
             run = i + 1;
+            if (c >= 0x20) {
+                esc[1] = (char)c;
+            }
+            pe_jw_put(w, esc, c < 0x20 ? 6 : 2);
         }
-        i += n;
     }
     pe_jw_put(w, s + run, len - run);
     put_char(w, '"');
