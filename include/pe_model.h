@@ -149,11 +149,10 @@ struct pe_operation {
                              templates above */
     const pe_shape_t *input;
     const pe_shape_t *output;
-    /** pe_build_target for an operation whose path has URI labels or whose
-     *  input has query members; NULL when the path is written as it is
-     *  (pe_build refuses labels or query members without it:
-     *  PE_ERR_UNSUPPORTED). A pointer, so that an image whose operations
-     *  have fixed paths links no URI encoding. */
+    /** pe_build_target for an operation whose input has URI or query
+     *  members; NULL when the path is written as it is (pe_build refuses
+     *  such members without it: PE_ERR_UNSUPPORTED). A pointer, so that an
+     *  image whose operations have fixed paths links no URI encoding. */
     pe_status_t (*target)(struct pe_builder *b, const pe_operation_t *op,
                           const unsigned char *input);
 };

@@ -156,27 +156,29 @@ static pe_status_t put_scalar(builder_t *b, const pe_member_t *m,
                                               const char *s, size_t len))
 {
     const pe_kind_t *k = (const pe_kind_t *)m->ref;
-    const char *why = "is NULL";
+    pe_status_t st = PE_ERR_INVALID_ARGUMENT;
+    const char *why = NULL;
     if (m->type == PE_T_STRING) {
         const char *s = (const char *)load_ptr(field);
-        if (!s) {
-            return diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT, why);
-        }
-        put_str(&b->w, s, strlen(s));
-        if (b->w.status == PE_ERR_INVALID_UTF8) {
-            return diag_fail(b, depth, PE_ERR_INVALID_UTF8,
-                             "is not valid UTF-8");
-        }
-        if (!k) {
-            return PE_OK;
+        why = "is NULL";
+        if (s) {
+            put_str(&b->w, s, strlen(s));
+            why = NULL;
+            if (b->w.status == PE_ERR_INVALID_UTF8) {
+                st = PE_ERR_INVALID_UTF8;
+                why = "is not valid UTF-8";
+            } else if (!k) {
+                return PE_OK;
+            }
         }
     }
-    if (!k || !k->put) {
-        return diag_fail(b, depth, PE_ERR_UNSUPPORTED,
-                         "has a type no request carries");
+    if (!why && (!k || !k->put)) {
+        st = PE_ERR_UNSUPPORTED;
+        why = "has a type no request carries";
+    } else if (!why) {
+        why = k->put(b, field, k->arg);
     }
-    why = k->put(b, field, k->arg);
-    return why ? diag_fail(b, depth, PE_ERR_INVALID_ARGUMENT, why) : PE_OK;
+    return why ? diag_fail(b, depth, st, why) : PE_OK;
 }
 
 /* One open JSON container of the body: a structure's members or a list's
@@ -245,17 +247,16 @@ pe_status_t pe_build_body_(builder_t *b, const pe_shape_t *shape,
                 }
                 diag_step(b, depth, m->name, -1);
                 if (!present(m, field)) {
-                    if (m->type == PE_T_LIST &&
-                        load_size(field + offsetof(pe_list_t, count)) > 0) {
-                        /* NULL items must not silently drop elements */
+                    /* NULL items must not silently drop elements */
+                    const char *why =
+                        m->type == PE_T_LIST &&
+                                load_size(field + offsetof(pe_list_t, count))
+                            ? "has a count but no items"
+                        : m->flags & PE_M_REQUIRED ? "is required"
+                                                   : NULL;
+                    if (why) {
                         return diag_fail(b, depth + 1,
-                                         PE_ERR_INVALID_ARGUMENT,
-                                         "has a count but no items");
-                    }
-                    if (m->flags & PE_M_REQUIRED) {
-                        return diag_fail(b, depth + 1,
-                                         PE_ERR_INVALID_ARGUMENT,
-                                         "is required");
+                                         PE_ERR_INVALID_ARGUMENT, why);
                     }
                     continue;
                 }
@@ -373,7 +374,7 @@ pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
     }
     if (op->target) {
         st = op->target(&b, op, in);
-    } else if ((where & PE_M_QUERY) || strchr(op->path, PE_PATH_LABEL)) {
+    } else if (where & (PE_M_URI | PE_M_QUERY)) {
         st = PE_ERR_UNSUPPORTED; /* labels or a query without a writer */
     } else {
         put(&b, op->path, strlen(op->path));
@@ -392,9 +393,12 @@ pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
         body_len = b.w.len - body_off;
         put(&b, "", 1);
     }
-    st = pe_jw_finish(&b.w, needed); /* strings failed when written */
-    if (st != PE_OK) {
-        return st;
+    *needed = b.w.len;
+    if (b.w.status != PE_OK) {
+        return b.w.status; /* base64's backend; strings failed as written */
+    }
+    if (b.w.len > b.w.cap) {
+        return PE_ERR_BUFFER_TOO_SMALL;
     }
     if (req) {
         req->method = op->method;

@@ -108,13 +108,20 @@ void pe_jw_array_end(pe_json_writer_t *w) { close_container(w, ']'); }
  * surrogates, nothing above U+10FFFF). */
 static size_t utf8_seq(const unsigned char *s, size_t len)
 {
-    unsigned c = s[0];
-    size_t n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t n = 2u + (c >= 0xE0) + (c >= 0xF0);
     /* the 2nd byte's range: no overlong 3- or 4-byte forms, no
      * surrogates (ED A0..BF), nothing past F4 8F */
-    unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-    unsigned hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-    if (c < 0xC2 || c > 0xF4 || len < n || s[1] < lo || s[1] > hi) {
+    if (c == 0xE0) {
+        lo = 0xA0;
+    } else if (c == 0xF0) {
+        lo = 0x90;
+    } else if (c == 0xED) {
+        hi = 0x9F;
+    } else if (c == 0xF4) {
+        hi = 0x8F;
+    }
+    if (c - 0xC2u > 0xF4u - 0xC2u || len < n || s[1] < lo || s[1] > hi) {
         return 0;
     }
     for (size_t i = 2; i < n; i++) {
