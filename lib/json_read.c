@@ -423,23 +423,19 @@ const char *pe_get_bool_(decoder_t *d, int tok, const char *s, size_t n,
 const char *pe_get_blob_(decoder_t *d, int tok, const char *s, size_t n,
                          unsigned char *field)
 {
-    pe_bytes_t v;
     size_t max = n / 4u * 3u + 3u;
-    unsigned char *buf;
-    if (tok != '"' || memchr(s, '\\', n)) {
-        return "must be a base64 string";
-    }
-    buf = (unsigned char *)take(d, max);
-    if (buf) {
-        if (pe_base64_decode(buf, max, &v.len, s, n) != 0) {
-            return "is not valid base64";
-        }
+    pe_bytes_t v = {NULL, 0};
+    if (tok == '"' && !memchr(s, '\\', n)) {
+        unsigned char *buf = (unsigned char *)take(d, max);
         v.data = buf;
-        if (field) {
-            memcpy(field, &v, sizeof v);
+        if (!buf || pe_base64_decode(buf, max, &v.len, s, n) == 0) {
+            if (buf && field) {
+                memcpy(field, &v, sizeof v);
+            }
+            return NULL;
         }
     }
-    return NULL;
+    return "must be a base64 string";
 }
 
 /* ------------------------------------------------------------ the walk */
