@@ -349,18 +349,18 @@ static const char *number(int tok, const char *s, size_t n, unsigned type,
         iv = neg ? (int64_t)(0 - mant) : (int64_t)mant;
     } else {
         e = exp10 < 0 ? -exp10 : exp10;
-        bool fast = mant < ((uint64_t)1 << 53) && e <= 22;
         dv = (double)mant;
-        for (; e > 0; e--) {
-            if (fast) {
-                p *= 10.0;
-            } else if (exp10 > 0) {
-                dv *= 10.0;
-            } else {
-                dv /= 10.0;
+        if (mant < ((uint64_t)1 << 53) && e <= 22) {
+            for (; e > 0; e--) {
+                p *= 10.0; /* exact */
             }
+            e = 1; /* then one multiplication or division by p */
+        } else {
+            p = 10.0; /* e steps of 10 */
         }
-        dv = exp10 >= 0 ? dv * p : dv / p; /* p is 1 unless fast */
+        for (; e > 0; e--) {
+            dv = exp10 > 0 ? dv * p : dv / p;
+        }
         if (type == PE_T_TIME && !(dv < 9.2e18)) { /* dv >= 0 here */
             return "is out of range";
         }
