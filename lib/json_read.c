@@ -312,7 +312,7 @@ static const char *number(int tok, const char *s, size_t n, unsigned type,
     int exp10 = 0, digits10 = 0, e = 0;
     int part = 0; /* 0: integer, 1: fraction, 2: exponent */
     int64_t iv;
-    double dv, p = 1.0;
+    double dv;
     const bool set = true;
 
     if (tok != '0') {
@@ -348,6 +348,7 @@ static const char *number(int tok, const char *s, size_t n, unsigned type,
         }
         iv = neg ? (int64_t)(0 - mant) : (int64_t)mant;
     } else {
+        double p = 1.0;
         e = exp10 < 0 ? -exp10 : exp10;
         dv = (double)mant;
         if (mant < ((uint64_t)1 << 53) && e <= 22) {
