@@ -9,16 +9,24 @@
  * (pe_json_decode) walk these tables; include/pe_ops.h and lib/ops_table.c
  * are generated from the AWS service model by lib/ops_gen.py.
  *
- * C representation of each member type inside a struct:
- *   PE_T_STRING  const char *            NULL when absent; UTF-8, NUL-terminated
- *   PE_T_BLOB    pe_bytes_t              data NULL when absent
- *   PE_T_BOOL    pe_bool_t               PE_UNSET when absent
- *   PE_T_INT     pe_opt_int_t
- *   PE_T_DOUBLE  pe_opt_double_t
- *   PE_T_TIME    pe_opt_time_t
- *   PE_T_STRUCT  const <struct> *        NULL when absent
- *   PE_T_LIST    { const <elem> *items; size_t count; }   items NULL when absent
- * Enumerations are strings whose allowed values the member's `ref` lists.
+ * C representation of each member type inside a struct, and its `ref`:
+ *   PE_T_STRING  const char *      NULL when absent; UTF-8, NUL-terminated.
+ *                ref NULL, or for an enumeration PE_KIND_ENUM(values):
+ *                the allowed values, each NUL-terminated, one after the
+ *                other, ended by an empty string ("A\0B\0\0")
+ *   PE_T_BLOB    pe_bytes_t        data NULL when absent; ref &pe_kind_blob
+ *   PE_T_BOOL    pe_bool_t         PE_UNSET when absent; ref &pe_kind_bool
+ *   PE_T_INT     pe_opt_int_t      ref &pe_kind_int, or a PE_KIND_INT(&range)
+ *   PE_T_DOUBLE  pe_opt_double_t   ref &pe_kind_double
+ *   PE_T_TIME    pe_opt_time_t     ref &pe_kind_time
+ *   PE_T_STRUCT  const <struct> *  NULL when absent; ref const pe_shape_t *
+ *   PE_T_LIST    { const <elem> *items; size_t count; }   items NULL when
+ *                absent; ref const pe_member_t * describing one element
+ * A scalar member other than a string reaches the code that writes and
+ * reads it only through its kind (pe_kind_t), so an image linked with
+ * --gc-sections carries, say, no number parsing when its tables hold no
+ * number. Without a kind such a member cannot be built
+ * (PE_ERR_UNSUPPORTED) nor decoded (PE_ERR_JSON).
  *
  * Path templates: a path that does not start with '/' is relative to
  * PE_PATH_PREFIX ("outbound-emails" is "/v1/email/outbound-emails"); each
@@ -60,11 +68,51 @@ typedef struct {
     uint16_t size;
 } pe_shape_t;
 
-/** Allowed range of an integer member. */
+/** Allowed range of an integer member (PE_KIND_INT). */
 typedef struct {
     int32_t min;
     int32_t max;
 } pe_range_t;
+
+struct pe_builder;
+struct pe_decoder;
+
+/** How a scalar member is written into a request and read from JSON (see
+ *  the table above). Its fields are the library's. */
+typedef struct {
+    /* checks the value at field and writes it (a string: checks only, the
+     * builder writes strings); NULL or why not */
+    const char *(*put)(struct pe_builder *b, const unsigned char *field,
+                       const void *arg);
+    /* the JSON scalar text[0..len) of kind tok ('"' a string's raw
+     * content, '0' a number, 't', 'f', 'n' the literals, '{' or '[' a
+     * container) into field (NULL: check only); NULL or why not */
+    const char *(*get)(struct pe_decoder *d, int tok, const char *text,
+                       size_t len, unsigned char *field);
+    const void *arg;
+} pe_kind_t;
+
+extern const pe_kind_t pe_kind_blob;   /**< base64 in JSON */
+extern const pe_kind_t pe_kind_bool;   /**< true, false */
+extern const pe_kind_t pe_kind_int;    /**< any int64 */
+extern const pe_kind_t pe_kind_double; /**< read only: no request has one */
+extern const pe_kind_t pe_kind_time;   /**< epoch seconds; read from any
+                                            number, fraction rounded down */
+
+/* The integer codecs, for PE_KIND_INT. */
+const char *pe_put_int_(struct pe_builder *b, const unsigned char *field,
+                        const void *arg);
+const char *pe_get_int_(struct pe_decoder *d, int tok, const char *text,
+                        size_t len, unsigned char *field);
+/** The kind of an integer member allowed only in *range (a const
+ *  pe_range_t *): static const pe_kind_t k = PE_KIND_INT(&range); */
+#define PE_KIND_INT(range) {pe_put_int_, pe_get_int_, (range)}
+
+const char *pe_put_enum_(struct pe_builder *b, const unsigned char *field,
+                         const void *arg);
+/** The kind of a string member allowed only the values "A\0B\0\0" (read
+ *  as any string). */
+#define PE_KIND_ENUM(values) {pe_put_enum_, NULL, (values)}
 
 /** The start of every relative path template. */
 #define PE_PATH_PREFIX "/v1/email/"
@@ -76,11 +124,7 @@ struct pe_member {
     uint16_t offset;  /**< offset of the member in its C struct */
     uint8_t type;     /**< pe_type_t */
     uint8_t flags;    /**< PE_M_* */
-    /** PE_T_STRUCT: const pe_shape_t *; PE_T_LIST: const pe_member_t *
-     *  describing one element; PE_T_STRING: the allowed values, each
-     *  NUL-terminated, one after the other, ended by an empty string
-     *  ("A\0B\0\0", a const char *), or NULL; PE_T_INT: const pe_range_t *
-     *  or NULL. */
+    /** per type: see the table at the top */
     const void *ref;
 };
 
@@ -95,15 +139,28 @@ typedef struct {
     size_t count;
 } pe_list_t;
 
+typedef struct pe_operation pe_operation_t;
+
 /** One API operation. */
-typedef struct {
+struct pe_operation {
     const char *name;   /**< "SendEmail" */
     const char *method; /**< "POST" */
     const char *path;   /**< "dedicated-ips/#/pool": see Path
                              templates above */
     const pe_shape_t *input;
     const pe_shape_t *output;
-} pe_operation_t;
+    /** pe_build_target for an operation whose input has URI or query
+     *  members; NULL when the path is written as it is (pe_build refuses
+     *  such members without it: PE_ERR_UNSUPPORTED). A pointer, so that an
+     *  image whose operations have fixed paths links no URI encoding. */
+    pe_status_t (*target)(struct pe_builder *b, const pe_operation_t *op,
+                          const unsigned char *input);
+};
+
+/** Writes the path of op with its URI labels filled in from input, and
+ *  the query string (pe_operation_t.target; not called directly). */
+pe_status_t pe_build_target(struct pe_builder *b, const pe_operation_t *op,
+                            const unsigned char *input);
 
 /** Bytes one item of a list whose elements `elem` describes takes in the
  *  items array: a struct's size for structs (items are stored inline), the
@@ -142,18 +199,21 @@ pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
                      pe_diag_t *diag);
 
 /**
- * Decodes JSON text into a typed struct of `shape` (zeroed first): the
- * reverse of the body builder, used for responses and for the command
- * line's input. Strings are unescaped in place inside `json` (which is
- * modified) and returned as NUL-terminated views into it; sub-structures,
- * list items, blobs and the parser's tokens come from `arena`. Members the
- * shape does not know are skipped; members that travel in the URI or the
- * query string are read by name like the others (the command line's input
- * form names them all).
+ * Decodes JSON text (RFC 8259, an object at the top) into a typed struct
+ * of `shape` (zeroed first): the reverse of the body builder, used for
+ * responses and for the command line's input. Strings are unescaped in
+ * place inside `json` (which is modified once the call succeeds) and
+ * returned as NUL-terminated views into it; sub-structures, list items and
+ * blobs come from `arena`, and so does a bit per nesting level when the
+ * text nests deeper than 32 levels. Members the shape does not know are
+ * skipped (their text is checked all the same); members that travel in
+ * the URI or the query string are read by name like the others (the
+ * command line's input form names them all).
  * Returns PE_ERR_JSON for malformed text or a type mismatch (diag names
  * the member), PE_ERR_BUFFER_TOO_SMALL when the arena is too small
- * (*arena_needed then says how much would do; when even the parser's
- * tokens do not fit it is a lower bound, and a second call tells the rest).
+ * (*arena_needed then says how much would do, and the text is as it was:
+ * the call can be repeated on it; when even the nesting bits do not fit it
+ * is a lower bound, and a second call tells the rest).
  * Sizes are for an arena that starts on an 8-byte boundary (static or
  * malloc'ed memory); an arena that does not loses up to 7 bytes, which the
  * answer counts once the arena is given.

@@ -1,48 +1,58 @@
 /*
- * json_read.c - JSON text to typed structs, walking the same shape tables
- * as the builder. jsmn tokenizes; strings are unescaped in place.
+ * json_read.c - JSON text (RFC 8259) to typed structs, walking the same
+ * shape tables as the builder.
  *
- * Two passes over the tokens: the first stores every member and takes
- * sub-structures, list items and blobs from the arena without touching the
- * text (so a call that finds the arena too small can be repeated on the
- * same text); the second unescapes the strings in place and NUL-terminates
- * them.
+ * One pass over the text checks its grammar and stores every member the
+ * shape knows: sub-structures, list items and blobs from the arena,
+ * strings as views into the text. Only when that pass succeeded and the
+ * arena held everything is the text changed: its strings are unescaped in
+ * place and NUL-terminated. So a call that finds the arena too small can
+ * be repeated on the same text. Scalars other than strings are read by
+ * their kind (pe_kind_t): number conversion, booleans and base64 are
+ * linked only when some table names them.
  */
 #include "pe_crypto.h"
+#include "pe_internal.h"
 #include "pe_ops.h" /* PE_MODEL_MAX_DEPTH */
 
-#include <limits.h>
 #include <stddef.h>
 #include <string.h>
 
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
+#if PE_MODEL_MAX_DEPTH > PE_DIAG_MAX_DEPTH
+#error "a member path in pe_diag_t must hold PE_MODEL_MAX_DEPTH steps"
+#endif
+
+/* Not static: kept out of their callers, the code is smaller. */
+size_t pe_jr_number_len_(const char *s, size_t n);
+bool pe_jr_unescape_(char *s, size_t n);
 
 #define ALIGN 8u
+#define SHALLOW 32u /* nesting levels whose bits the decoder holds itself */
 
-typedef struct {
+typedef struct pe_decoder {
     const char *js;
-    const jsmntok_t *tok;
+    size_t pos; /* the next byte to read */
+    size_t len;
     unsigned char *arena;
     size_t cap;
-    size_t used; /* arena bytes needed so far (may exceed cap) */
+    size_t used;         /* arena bytes needed so far (may exceed cap) */
+    unsigned char *bits; /* bit d: the container open at level d is an object */
+    size_t levels;       /* levels `bits` holds */
     pe_diag_t *diag;
 } decoder_t;
 
-/* One open object or array of the walk. */
+/* One open object or array that the shape describes. */
 typedef struct {
-    const void *ref;      /* object: its shape; array: the element member */
-    unsigned char *base;  /* the struct or the items; NULL: count only */
-    const jsmntok_t *tok; /* the object or array */
-    int k;                /* members or items read */
+    const void *ref;     /* object: its shape; array: the element member */
+    unsigned char *base; /* the struct or the items; NULL: count only */
+    size_t count;        /* array: its items, counted ahead */
+    size_t k;            /* array: items read */
 } level_t;
 
 static pe_status_t fail(decoder_t *d, unsigned depth, const char *reason)
 {
     if (d->diag) {
-        d->diag->depth =
-            (uint8_t)(depth < PE_DIAG_MAX_DEPTH ? depth : PE_DIAG_MAX_DEPTH);
+        d->diag->depth = (uint8_t)depth;
         d->diag->reason = reason;
     }
     return PE_ERR_JSON;
@@ -50,7 +60,7 @@ static pe_status_t fail(decoder_t *d, unsigned depth, const char *reason)
 
 static void step(decoder_t *d, unsigned depth, const char *name, int32_t index)
 {
-    if (d->diag && depth < PE_DIAG_MAX_DEPTH) {
+    if (d->diag) {
         d->diag->member[depth] = name;
         d->diag->index[depth] = index;
     }
@@ -73,17 +83,6 @@ static void *take(decoder_t *d, size_t size)
     return d->arena + off;
 }
 
-/* Index of the token after the subtree starting at i. */
-static int skip(const jsmntok_t *t, int i)
-{
-    int pending = 1;
-    while (pending-- > 0) {
-        pending += t[i].size;
-        i++;
-    }
-    return i;
-}
-
 static void store_ptr(unsigned char *field, const void *p)
 {
     if (field) {
@@ -91,196 +90,381 @@ static void store_ptr(unsigned char *field, const void *p)
     }
 }
 
+/* Reads (set < 0) or sets the object bit of nesting level `level`. */
+static bool object_bit(decoder_t *d, size_t level, int set)
+{
+    unsigned char *b = &d->bits[level >> 3];
+    unsigned mask = 1u << (level & 7u);
+    if (set >= 0) {
+        *b = (unsigned char)(set ? *b | mask : *b & ~mask);
+    }
+    return (*b & mask) != 0;
+}
+
+/* ------------------------------------------------------------ lexing */
+
+/* Skips whitespace; the next byte, or 0 at the end. */
+static char peek(decoder_t *d)
+{
+    for (; d->pos < d->len; d->pos++) {
+        char c = d->js[d->pos];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+            return c;
+        }
+    }
+    return 0;
+}
+
+/* The index of the quote that ends the string whose content starts at
+ * js[i] (escaped bytes skipped, nothing checked), len when there is none. */
+static size_t string_end(const char *js, size_t i, size_t len)
+{
+    while (i < len && js[i] != '"') {
+        i += js[i] == '\\' ? 2u : 1u;
+    }
+    return i < len ? i : len;
+}
+
+/* The end of the digits from s[i] on, 0 when there are none. */
+static size_t digits(const char *s, size_t i, size_t n)
+{
+    size_t j = i;
+    while (j < n && (unsigned)(s[j] - '0') <= 9u) {
+        j++;
+    }
+    return j > i ? j : 0;
+}
+
+/* Length of the number (RFC 8259 grammar) at the start of s[0..n), 0 if
+ * there is none. */
+size_t pe_jr_number_len_(const char *s, size_t n)
+{
+    size_t i = s[0] == '-';
+    if (i < n && s[i] == '0') {
+        i++;
+    } else if ((i = digits(s, i, n)) == 0) {
+        return 0;
+    }
+    if (i < n && s[i] == '.' && (i = digits(s, i + 1, n)) == 0) {
+        return 0;
+    }
+    if (i < n && (s[i] | 0x20) == 'e') {
+        i++;
+        i += i < n && (s[i] == '+' || s[i] == '-');
+        i = digits(s, i, n);
+    }
+    return i;
+}
+
 /* The literals: "true", "false" and "null" at 0, 5 and 11. */
 static const char lits[] = "true\0false\0null";
 
-static bool is_literal(const char *js, const jsmntok_t *t, const char *lit)
+/* Reads the scalar at d->pos: its kind ('"', '0', 't', 'f', 'n'), text
+ * (a string's raw content, checked at the end) and length; 0 when there
+ * is none. */
+static int lex(decoder_t *d, const char **text, size_t *n)
 {
-    size_t n = strlen(lit);
-    return t->type == JSMN_PRIMITIVE && (size_t)(t->end - t->start) == n &&
-           memcmp(js + t->start, lit, n) == 0;
+    const char *s = d->js + d->pos;
+    size_t avail = d->len - d->pos, len = 0;
+    int tok = avail ? (unsigned char)s[0] : 0;
+    *text = s;
+    if (tok == '"') {
+        *text = s + 1;
+        len = string_end(d->js, d->pos + 1, d->len) - d->pos - 1;
+        d->pos += 2; /* the quotes */
+        if (d->pos + len > d->len) {
+            return 0;
+        }
+    } else if (tok == '-' || (unsigned)(tok - '0') <= 9u) {
+        len = pe_jr_number_len_(s, avail);
+        tok = '0';
+    } else if (tok == 't' || tok == 'f' || tok == 'n') {
+        const char *lit = lits + (tok == 'f' ? 5 : tok == 'n' ? 11 : 0);
+        len = strlen(lit);
+        if (len > avail || memcmp(s, lit, len) != 0) {
+            len = 0;
+        }
+    }
+    *n = len;
+    d->pos += len;
+    return len || tok == '"' ? tok : 0;
 }
 
-/* Decodes the number at token t into field (NULL: check only) as the
- * member type says (0: the RFC 8259 grammar only); NULL or why not. At
- * most 19 significant digits are kept, the rest only scale. */
-static const char *number(const char *js, const jsmntok_t *t, unsigned type,
+/* Walks the container that opens at or after js[i] to its end without
+ * checking it: returns its items (commas at its level, plus one unless it
+ * is empty: exact for valid text) and, in *deepest, the most containers
+ * open at once in it. */
+static size_t scan(const char *js, size_t i, size_t len, size_t *deepest)
+{
+    size_t depth = 0, items = 0, max = 0;
+    bool any = false;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)js[i];
+        if (c == ']' || c == '}') {
+            if (depth <= 1) {
+                break;
+            }
+            depth--;
+        }
+        any |= depth > 0 && c > ' ';
+        if (c == '"') {
+            i = string_end(js, i + 1, len);
+        } else if (c == '[' || c == '{') {
+            if (++depth > max) {
+                max = depth;
+            }
+        } else if (c == ',' && depth == 1) {
+            items++;
+        }
+    }
+    *deepest = max;
+    return any ? items + 1 : 0;
+}
+
+/* Unescapes the string content s[0..n) (n: where string_end found its
+ * quote) in place and NUL-terminates it. False for a raw control
+ * character, a bad escape, \u0000 or a lone surrogate. */
+bool pe_jr_unescape_(char *s, size_t n)
+{
+    static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
+    size_t r = 0, w = 0;
+    uint32_t hi = 0; /* a high surrogate, waiting for its low half */
+    while (r < n) {
+        uint32_t c = (unsigned char)s[r++];
+        bool u = false; /* c is a \u escape's code point */
+        if (c < 0x20u) {
+            return false;
+        }
+        if (c == '\\') {
+            /* string_end skipped the escaped byte: r < n */
+            const char *e = esc;
+            c = (unsigned char)s[r++];
+            if (c == 'u') {
+                if (n - r < 4) {
+                    return false;
+                }
+                c = 0;
+                u = true;
+                for (int k = 0; k < 4; k++) {
+                    unsigned h = (unsigned char)s[r++], v = h - '0';
+                    if (v > 9u) {
+                        v = (h | 0x20u) - 'a' + 10u; /* 'A'-'F' too */
+                        if (v - 10u > 5u) {
+                            return false;
+                        }
+                    }
+                    c = (c << 4) | v;
+                }
+            } else {
+                while (*e && (unsigned char)*e != c) {
+                    e += 2;
+                }
+                if (!*e) {
+                    return false;
+                }
+                c = (unsigned char)e[1];
+            }
+        }
+        if (hi) { /* only a \u low surrogate may follow */
+            if (!u || c - 0xDC00u >= 0x400u) {
+                return false;
+            }
+            c = 0x10000u + ((hi - 0xD800u) << 10) + (c - 0xDC00u);
+            hi = 0;
+        } else if (u && c - 0xD800u < 0x400u) {
+            hi = c;
+            continue;
+        } else if (u && (c == 0 || c - 0xDC00u < 0x400u)) {
+            return false;
+        }
+        if (!u || c < 0x80u) {
+            s[w++] = (char)c; /* raw bytes as they are */
+            continue;
+        }
+        /* UTF-8, never longer than the escape it replaces: k bytes, the
+         * lead one marked with k high bits */
+        size_t k = c < 0x800u ? 2 : c < 0x10000u ? 3 : 4;
+        for (size_t j = k - 1; j > 0; j--) {
+            s[w + j] = (char)(0x80u | (c & 0x3Fu));
+            c >>= 6;
+        }
+        s[w] = (char)(((0xFF00u >> k) & 0xFFu) | c);
+        w += k;
+    }
+    s[w] = '\0';
+    return hi == 0;
+}
+
+/* ------------------------------------------------------------ kinds */
+
+/* Converts the number s[0..n) (its grammar checked) to a member of type
+ * `type` at field (NULL: check only): PE_T_INT exact, PE_T_DOUBLE to the
+ * nearest double, PE_T_TIME whole seconds rounded down. At most 19
+ * significant digits are kept, the rest only scale. Powers of ten up to
+ * 1e22 are exact doubles (10.0 multiplied up exactly): with a mantissa
+ * below 2^53 one multiplication or division rounds correctly (Clinger's
+ * fast path). Beyond it, repeated scaling is close. */
+static const char *number(int tok, const char *s, size_t n, unsigned type,
                           unsigned char *field)
 {
-    const char *s = js + t->start;
-    size_t n = (size_t)(t->end - t->start);
-    bool frac = type != PE_T_INT;
-    const char *bad = frac ? "must be a number" : "must be an integer";
-    bool neg = n > 0 && s[0] == '-', eneg = false, seen = false;
+    bool neg = tok == '0' && s[0] == '-', eneg = false;
     uint64_t mant = 0;
-    int exp10 = 0, digits = 0, e = 0;
+    int exp10 = 0, digits10 = 0, e = 0;
     int part = 0; /* 0: integer, 1: fraction, 2: exponent */
-    int64_t iv = 0;
-    double dv = 0.0;
+    int64_t iv;
+    double dv;
+    const bool set = true;
 
-    if (t->type != JSMN_PRIMITIVE ||
-        (n > neg + 1u && s[neg] == '0' && (unsigned)(s[neg + 1] - '0') <= 9u)) {
-        return bad; /* not a primitive, or a leading zero */
+    if (tok != '0') {
+        return type == PE_T_INT ? "must be an integer" : "must be a number";
     }
     for (size_t i = neg; i < n; i++) {
-        unsigned c = (unsigned char)s[i], dgt = c - '0';
-        if (dgt <= 9u) {
-            seen = true;
+        unsigned c = (unsigned char)s[i], dg = c - '0';
+        if (dg <= 9u) {
             if (part == 2) {
                 if (e < 10000) {
-                    e = e * 10 + (int)dgt;
+                    e = e * 10 + (int)dg;
                 }
-            } else if (digits < 19) {
-                mant = mant * 10u + dgt;
-                digits += mant != 0;
+            } else if (digits10 < 19) {
+                mant = mant * 10u + dg;
+                digits10 += mant != 0;
                 exp10 -= part;
             } else {
                 exp10 += 1 - part;
             }
-            continue;
-        }
-        if (!seen || !frac) {
-            return bad;
-        }
-        if (c == '.' && part == 0) {
+        } else if (c == '.') {
             part = 1;
-        } else if ((c | 0x20u) == 'e' && part < 2) {
+        } else if (c == '-') {
+            eneg = true;
+        } else if (c != '+') {
             part = 2;
-            if (i + 1 < n && (s[i + 1] == '+' || s[i + 1] == '-')) {
-                eneg = s[++i] == '-';
-            }
-        } else {
-            return bad;
         }
-        seen = false;
-    }
-    if (!seen) {
-        return bad;
-    }
-    if (!type) {
-        return NULL;
     }
     exp10 += eneg ? -e : e;
-    if (!frac) {
+    if (type == PE_T_INT) {
         /* more than 19 significant digits is out of range anyway */
-        if (exp10 != 0 || mant > (uint64_t)INT64_MAX + neg) {
-            return bad;
+        if (part != 0 || exp10 != 0 || mant > (uint64_t)INT64_MAX + neg) {
+            return "must be an integer";
         }
         iv = neg ? (int64_t)(0 - mant) : (int64_t)mant;
     } else {
-        /* Powers of ten up to 1e22 are exact doubles (10.0 multiplied up
-         * exactly): with a mantissa below 2^53 one multiplication or
-         * division rounds correctly (Clinger's fast path). Beyond it,
-         * repeated scaling is close. */
-        bool fast;
         double p = 1.0;
         e = exp10 < 0 ? -exp10 : exp10;
-        fast = mant < ((uint64_t)1 << 53) && e <= 22;
         dv = (double)mant;
-        for (; e > 0; e--) {
-            if (fast) {
-                p *= 10.0;
-            } else if (exp10 > 0) {
-                dv *= 10.0;
-            } else {
-                dv /= 10.0;
+        if (mant < ((uint64_t)1 << 53) && e <= 22) {
+            for (; e > 0; e--) {
+                p *= 10.0; /* exact */
             }
+            e = 1; /* then one multiplication or division by p */
+        } else {
+            p = 10.0; /* e steps of 10 */
         }
-        dv = exp10 >= 0 ? dv * p : dv / p; /* p is 1 unless fast */
+        for (; e > 0; e--) {
+            dv = exp10 > 0 ? dv * p : dv / p;
+        }
         if (type == PE_T_TIME && !(dv < 9.2e18)) { /* dv >= 0 here */
             return "is out of range";
         }
         dv = neg ? -dv : dv;
-        if (type == PE_T_TIME) { /* whole seconds, rounded down */
-            iv = (int64_t)dv;
+        memcpy(&iv, &dv, sizeof dv); /* a double: the same 8 bytes */
+        if (type == PE_T_TIME) {
+            iv = (int64_t)dv; /* whole seconds, rounded down */
             if ((double)iv > dv) {
                 iv--;
             }
         }
     }
     if (field) {
-        const bool set = true; /* the first member of all three types */
+        /* the set flag, then the 8-byte value: pe_opt_int_t,
+         * pe_opt_double_t and pe_opt_time_t alike */
         memcpy(field, &set, sizeof set);
-        if (type == PE_T_DOUBLE) {
-            memcpy(field + offsetof(pe_opt_double_t, value), &dv, sizeof dv);
-        } else if (type == PE_T_TIME) {
-            memcpy(field + offsetof(pe_opt_time_t, seconds), &iv, sizeof iv);
-        } else {
-            memcpy(field + offsetof(pe_opt_int_t, value), &iv, sizeof iv);
-        }
+        memcpy(field + offsetof(pe_opt_int_t, value), &iv, sizeof iv);
     }
     return NULL;
 }
 
-/* Decodes the base64 string text[0..len) into arena memory and field. */
-static const char *blob(decoder_t *d, const char *text, size_t len,
+const char *pe_get_int_(decoder_t *d, int tok, const char *s, size_t n,
                         unsigned char *field)
 {
-    pe_bytes_t v;
-    size_t max = len / 4u * 3u + 3u;
-    unsigned char *buf;
-    if (memchr(text, '\\', len)) {
-        return "must be a base64 string";
+    (void)d;
+    return number(tok, s, n, PE_T_INT, field);
+}
+
+const char *pe_get_double_(decoder_t *d, int tok, const char *s, size_t n,
+                           unsigned char *field)
+{
+    (void)d;
+    return number(tok, s, n, PE_T_DOUBLE, field);
+}
+
+const char *pe_get_time_(decoder_t *d, int tok, const char *s, size_t n,
+                         unsigned char *field)
+{
+    (void)d;
+    return number(tok, s, n, PE_T_TIME, field);
+}
+
+const char *pe_get_bool_(decoder_t *d, int tok, const char *s, size_t n,
+                         unsigned char *field)
+{
+    pe_bool_t v = tok == 't' ? PE_TRUE : PE_FALSE;
+    (void)d;
+    (void)s;
+    (void)n;
+    if (tok != 't' && tok != 'f') {
+        return "must be true or false";
     }
-    buf = (unsigned char *)take(d, max);
-    if (buf) {
-        if (pe_base64_decode(buf, max, &v.len, text, len) != 0) {
-            return "is not valid base64";
-        }
-        v.data = buf;
-        if (field) {
-            memcpy(field, &v, sizeof v);
-        }
+    if (field) {
+        memcpy(field, &v, sizeof v);
     }
     return NULL;
 }
 
-/* Decodes the scalar (string, blob, bool, number) at token t into field
- * (NULL: only count the arena); NULL or why not. */
-static const char *scalar(decoder_t *d, const pe_member_t *m,
-                          const jsmntok_t *t, unsigned char *field)
+/* A base64 string into arena memory. */
+const char *pe_get_blob_(decoder_t *d, int tok, const char *s, size_t n,
+                         unsigned char *field)
 {
-    const char *text = d->js + t->start;
-    size_t len = (size_t)(t->end - t->start);
+    size_t max = n / 4u * 3u + 3u;
+    pe_bytes_t v = {NULL, 0};
+    if (tok == '"' && !memchr(s, '\\', n)) {
+        unsigned char *buf = (unsigned char *)take(d, max);
+        v.data = buf;
+        if (!buf || pe_base64_decode(buf, max, &v.len, s, n) == 0) {
+            if (buf && field) {
+                memcpy(field, &v, sizeof v);
+            }
+            return NULL;
+        }
+    }
+    return "must be a base64 string";
+}
 
-    switch (m->type) {
-    case PE_T_STRING:
-        if (t->type != JSMN_STRING) {
+/* ------------------------------------------------------------ the walk */
+
+/* The scalar (or a container where m wants a scalar) of kind tok into
+ * field; NULL or why not. */
+static const char *scalar(decoder_t *d, const pe_member_t *m, int tok,
+                          const char *text, size_t len, unsigned char *field)
+{
+    const pe_kind_t *k = (const pe_kind_t *)m->ref;
+    if (m->type == PE_T_STRING) { /* ref: allowed values, not checked */
+        if (tok != '"') {
             return "must be a string";
         }
         store_ptr(field, text);
         return NULL;
-    case PE_T_BLOB:
-        if (t->type != JSMN_STRING) {
-            return "must be a base64 string";
-        }
-        return blob(d, text, len, field);
-    case PE_T_BOOL: {
-        pe_bool_t v = is_literal(d->js, t, lits)       ? PE_TRUE
-                      : is_literal(d->js, t, lits + 5) ? PE_FALSE
-                                                       : PE_UNSET;
-        if (v == PE_UNSET) {
-            return "must be true or false";
-        }
-        if (field) {
-            memcpy(field, &v, sizeof v);
-        }
-        return NULL;
     }
-    case PE_T_INT:
-    case PE_T_TIME:
-    case PE_T_DOUBLE:
-        return number(d->js, t, m->type, field);
-    default:
+    if (!k || !k->get) {
         return "has an unknown type";
     }
+    return k->get(d, tok, text, len, field);
 }
 
 static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
                                       size_t len)
 {
-    for (uint16_t k = 0; k < shape->count; k++) {
-        const pe_member_t *m = &shape->members[k];
+    for (uint16_t i = 0; i < shape->count; i++) {
+        const pe_member_t *m = &shape->members[i];
         if (strlen(m->name) == len && memcmp(m->name, s, len) == 0) {
             return m;
         }
@@ -288,357 +472,199 @@ static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
     return NULL;
 }
 
-/* Decodes the object at token 0 into out, iteratively: lv[top] is the
- * innermost open object or array (level top; its members are at level
- * top + 1). Struct list items are stored in place, other structs are
- * pointed to. The tables never nest deeper than PE_MODEL_MAX_DEPTH, nor
- * may the text. Stops at the first failure. */
+/* Decodes the object at d->pos into out, iteratively: lv[known - 1] is
+ * the innermost open container the shape describes; `depth` containers
+ * are open in all (the outer `known` of them described). The top object
+ * is read like a list item of m = top: in place. Other structs are
+ * pointed to. Stops at the first failure. */
 static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
                         unsigned char *out)
 {
     level_t lv[PE_MODEL_MAX_DEPTH];
-    unsigned top = 0;
-    int i = 1;
+    const pe_member_t top = {NULL, 0, PE_T_STRUCT, 0, shape};
+    const pe_member_t *m = &top; /* the member whose value is next */
+    unsigned char *field = out;  /* where it goes (NULL: count only) */
+    size_t depth = 0;
+    unsigned known = 0;
+    bool obj = false; /* the innermost container is an object */
+    bool first;       /* no item yet in it */
 
-    lv[0].ref = shape;
-    lv[0].base = out;
-    lv[0].tok = d->tok;
-    lv[0].k = 0;
     for (;;) {
-        level_t *l = &lv[top];
-        const jsmntok_t *t;
-        const pe_member_t *m;
-        unsigned char *field = NULL;
-        const void *ref = NULL; /* the struct or list entered, if any */
-        const char *why = NULL;
-        if (l->k == l->tok->size) {
-            if (top == 0) {
-                return PE_OK;
-            }
-            top--;
-            continue;
-        }
-        if (l->tok->type == JSMN_OBJECT) {
-            const jsmntok_t *key = &d->tok[i++];
-            l->k++;
-            if (key->type != JSMN_STRING || key->size != 1) {
-                /* jsmn does not check that a key has one value: without
-                 * this, {"A":{"B"}} would read a value token past the
-                 * last one */
-                return fail(d, top, "has a key without exactly one value");
-            }
-            m = find_member((const pe_shape_t *)l->ref, d->js + key->start,
-                            (size_t)(key->end - key->start));
-            if (!m || is_literal(d->js, &d->tok[i], lits + 11)) {
-                i = skip(d->tok, i); /* unknown member or explicit null */
-                continue;
-            }
-            step(d, top, m->name, -1);
-            if (l->base) {
-                field = l->base + m->offset;
-            }
-        } else {
-            m = (const pe_member_t *)l->ref;
-            step(d, top, NULL, (int32_t)l->k);
-            if (l->base) {
-                field = l->base + (size_t)l->k * pe_item_size(m);
-            }
-            l->k++;
-        }
-        t = &d->tok[i++];
-        if (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY && t->size != 0) {
-            /* jsmn hangs a value on a string after ':' anywhere */
-            why = "is malformed";
-        } else if (m->type < PE_T_STRUCT) {
-            why = scalar(d, m, t, field);
-            if (!why) {
-                continue;
-            }
-        } else if (top + 1 >= PE_MODEL_MAX_DEPTH) {
-            why = "is nested too deeply";
-        } else if (m->type == PE_T_STRUCT) {
-            const pe_shape_t *sub = (const pe_shape_t *)m->ref;
-            if (t->type != JSMN_OBJECT) {
-                return fail(d, top + 1, "must be an object");
-            }
-            if (l->tok->type == JSMN_OBJECT) { /* not a list item */
-                unsigned char *obj = (unsigned char *)take(d, sub->size);
-                store_ptr(obj ? field : NULL, obj);
-                field = obj;
-            }
-            ref = sub;
-        } else if (m->type == PE_T_LIST) {
-            const pe_member_t *elem = (const pe_member_t *)m->ref;
-            size_t count = (size_t)t->size;
-            unsigned char *items;
-            if (t->type != JSMN_ARRAY) {
-                return fail(d, top + 1, "must be an array");
-            }
-            /* an empty list is present: give it a non-NULL items pointer */
-            if (count > SIZE_MAX / pe_item_size(elem)) {
-                d->used = SIZE_MAX; /* no arena holds it */
-                items = NULL;
-            } else {
-                items = (unsigned char *)take(
-                    d, count ? count * pe_item_size(elem) : 1u);
-            }
-            if (items && field) {
-                pe_list_t list = {items, count};
-                memcpy(field, &list, sizeof list);
-            }
-            ref = elem;
-            field = items;
-        } else {
-            why = "has an unknown type";
-        }
-        if (!ref) {
-            return fail(d, top + 1, why);
-        }
-        /* into the object or list: its members or items are next */
-        l = &lv[++top];
-        l->ref = ref;
-        l->base = field;
-        l->tok = t;
-        l->k = 0;
-    }
-}
-
-/* The four hex digits at s[0..4) into *v; false if one is not. */
-static bool hex4(const char *s, uint32_t *v)
-{
-    *v = 0;
-    for (int k = 0; k < 4; k++) {
-        unsigned c = (unsigned char)s[k];
-        unsigned h = c - '0';
-        if (h > 9u) {
-            h = (c | 0x20u) - 'a'; /* 'A'-'F' too */
-            if (h > 5u) {
-                return false;
-            }
-            h += 10u;
-        }
-        *v = (*v << 4) | h;
-    }
-    return true;
-}
-
-/* Unescapes s[0..len) in place and NUL-terminates it (the closing quote
- * leaves room). False for \u0000, a lone surrogate, a bad escape or a raw
- * control character. */
-static bool unescape(char *s, size_t len)
-{
-    static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
-    size_t r = 0, w = 0;
-    while (r < len) {
-        char c = s[r++];
-        uint32_t cp, lo;
+        const char *text, *why = NULL;
         size_t n;
-        if (c != '\\') {
-            if ((unsigned char)c < 0x20u) {
-                return false;
-            }
-            s[w++] = c;
-            continue;
-        }
-        if (r >= len) {
-            return false;
-        }
-        c = s[r++];
-        if (c != 'u') {
-            const char *e = esc;
-            while (*e && *e != c) {
-                e += 2;
-            }
-            if (!*e) {
-                return false;
-            }
-            s[w++] = e[1];
-            continue;
-        }
-        if (r + 4 > len || !hex4(s + r, &cp)) {
-            return false;
-        }
-        r += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (r + 6 > len || s[r] != '\\' || s[r + 1] != 'u' ||
-                !hex4(s + r + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
-                return false;
-            }
-            r += 6;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
-            return false;
-        }
-        /* UTF-8, never longer than the escape it replaces: n bytes, the
-         * lead one marked with n high bits */
-        if (cp < 0x80) {
-            s[w++] = (char)cp;
-            continue;
-        }
-        n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-        for (size_t k = n - 1; k > 0; k--) {
-            s[w + k] = (char)(0x80 | (cp & 0x3F));
-            cp >>= 6;
-        }
-        s[w] = (char)(((0xFF00u >> n) & 0xFFu) | cp);
-        w += n;
-    }
-    s[w] = '\0';
-    return true;
-}
+        char c = peek(d);
+        level_t *l;
 
-/* True when text[from..to) is whitespace around exactly one sep (sep 0:
- * whitespace only). Any byte 0x01-0x20 passes for whitespace: outside
- * strings jsmn refuses the other control characters, up to a NUL where it
- * stops (and which fails here). */
-static bool gap(const char *text, size_t from, size_t to, char sep)
-{
-    bool seen = sep == 0;
-    for (; from < to; from++) {
-        char c = text[from];
-        if (c == sep && !seen) {
-            seen = true;
-        } else if ((unsigned char)c - 1u >= 0x20u) {
-            return false;
-        }
-    }
-    return seen && from == to;
-}
-
-/* Where the text of token t starts and ends (a string's quotes in). */
-static size_t text_start(const jsmntok_t *t)
-{
-    return (size_t)t->start - (t->type == JSMN_STRING);
-}
-
-static size_t text_end(const jsmntok_t *t)
-{
-    return (size_t)t->end + (t->type == JSMN_STRING);
-}
-
-/* What jsmn lets by and RFC 8259 does not: primitives other than numbers
- * and literals, and punctuation between tokens other than "," between
- * items, ":" after a key (a string with one value) and nothing else. Each
- * object or array walks its items with skip: tokens x depth steps, as in
- * jsmn. Raw control characters in strings are for unescape. */
-static bool strict(const char *js, const jsmntok_t *tok, int ntok)
-{
-    for (int k = 0; k < ntok; k++) {
-        const jsmntok_t *c = &tok[k];
-        size_t at = (size_t)c->start + 1u; /* past the opener */
-        int j = k + 1;
-        if (c->type == JSMN_PRIMITIVE) {
-            const char *l = lits;
-            while (l < lits + sizeof lits && !is_literal(js, c, l)) {
-                l += strlen(l) + 1;
+        if (m) {
+            if (m->type == PE_T_STRUCT) {
+                why = c == '{' ? NULL : "must be an object";
+            } else if (m->type == PE_T_LIST) {
+                why = c == '[' ? NULL : "must be an array";
+            } else if (c == '{' || c == '[') {
+                why = scalar(d, m, c, NULL, 0, NULL);
             }
-            if (l == lits + sizeof lits && number(js, c, 0, NULL)) {
-                return false;
+            if (why) {
+                return fail(d, known, why);
             }
-            continue;
         }
-        if (c->type == JSMN_STRING) {
-            continue;
-        }
-        for (int n = 0; n < c->size; n++) {
-            const jsmntok_t *v = &tok[j];
-            if (!gap(js, at, text_start(v), n ? ',' : 0)) {
-                return false;
+        if (c == '{' || c == '[') {
+            if (depth == d->levels) {
+                return PE_ERR_JSON; /* not for valid text: scan counted */
             }
-            if (c->type == JSMN_OBJECT) {
-                if (v->size != 1) { /* jsmn hangs only strings on objects */
-                    return false;
+            object_bit(d, depth++, c == '{');
+            d->pos++;
+            first = true;
+            if (m) {
+                if (known == PE_MODEL_MAX_DEPTH) {
+                    /* the tables never nest deeper: this bounds lv */
+                    return fail(d, known, "is nested too deeply");
                 }
-                at = text_end(v);
-                v = &tok[++j];
-                if (!gap(js, at, text_start(v), ':')) {
-                    return false;
+                l = &lv[known++];
+                l->ref = m->ref;
+                l->base = field;
+                if (c == '[') {
+                    /* an empty list is present: non-NULL items */
+                    size_t size = pe_item_size((const pe_member_t *)m->ref);
+                    size_t count = scan(d->js, d->pos - 1, d->len, &n);
+                    l->base = NULL;
+                    if (count > SIZE_MAX / size) {
+                        d->used = SIZE_MAX; /* no arena holds it */
+                    } else {
+                        l->base = (unsigned char *)take(
+                            d, count ? count * size : 1u);
+                    }
+                    if (l->base && field) {
+                        pe_list_t list = {l->base, count};
+                        memcpy(field, &list, sizeof list);
+                    }
+                    l->count = count;
+                    l->k = 0;
+                } else if (obj) { /* a member, not a list item */
+                    l->base = (unsigned char *)take(
+                        d, ((const pe_shape_t *)m->ref)->size);
+                    store_ptr(l->base ? field : NULL, l->base);
                 }
             }
-            if (v->size != 0 && v->type != JSMN_OBJECT &&
-                v->type != JSMN_ARRAY) {
-                return false; /* a value hung on a value */
+        } else {
+            int tok = lex(d, &text, &n);
+            if (!tok) {
+                return PE_ERR_JSON;
             }
-            at = text_end(v);
-            j = skip(tok, j);
+            if (m && (why = scalar(d, m, tok, text, n, field)) != NULL) {
+                return fail(d, known, why);
+            }
+            first = false;
         }
-        if (!gap(js, at, (size_t)c->end - 1u, 0)) {
-            return false;
+        /* close what ends here, then find the next item */
+        for (;;) {
+            obj = object_bit(d, depth - 1, -1);
+            c = peek(d);
+            if (c != (obj ? '}' : ']')) {
+                break;
+            }
+            d->pos++;
+            if (--depth == 0) {
+                peek(d);
+                return d->pos == d->len ? PE_OK : PE_ERR_JSON;
+            }
+            if (known > depth) {
+                known = (unsigned)depth;
+            }
+            first = false;
+        }
+        if (!first) {
+            if (c != ',') {
+                return PE_ERR_JSON;
+            }
+            d->pos++;
+            c = peek(d);
+        }
+        m = NULL;
+        field = NULL;
+        if (obj) {
+            if (c != '"' || !lex(d, &text, &n) || peek(d) != ':') {
+                return PE_ERR_JSON;
+            }
+            d->pos++;
+            c = peek(d);
+        }
+        if (known == depth) {
+            /* unknown members and explicit nulls are skipped */
+            size_t off = 0;
+            int32_t index = -1;
+            l = &lv[known - 1];
+            if (!obj) {
+                if (l->k == l->count) {
+                    return PE_ERR_JSON; /* not for valid text */
+                }
+                m = (const pe_member_t *)l->ref;
+                index = (int32_t)l->k;
+                off = l->k++ * pe_item_size(m);
+            } else if (c != 'n' &&
+                       (m = find_member((const pe_shape_t *)l->ref, text, n))) {
+                off = m->offset;
+            }
+            if (m) {
+                step(d, known - 1, obj ? m->name : NULL, index);
+                if (l->base) {
+                    field = l->base + off;
+                }
+            }
         }
     }
-    return true;
 }
 
 pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
                            void *out, void *arena, size_t arena_cap,
                            size_t *arena_needed, pe_diag_t *diag)
 {
-    jsmn_parser parser;
     decoder_t d;
-    int ntok;
-    size_t tok_bytes, lead;
-    pe_status_t st = PE_OK;
+    unsigned char shallow[SHALLOW / 8u] = {0};
+    size_t lead, deepest;
+    pe_status_t st = PE_ERR_BUFFER_TOO_SMALL;
 
     if (diag) {
         memset(diag, 0, sizeof *diag);
     }
-    if (!shape || !json || !out || !arena_needed || len > (size_t)INT_MAX ||
-        (!arena && arena_cap)) {
+    if (!shape || !json || !out || !arena_needed || (!arena && arena_cap)) {
         return PE_ERR_INVALID_ARGUMENT;
     }
+    memset(&d, 0, sizeof d);
     /* the arena may start anywhere: begin at an aligned address */
     lead = (ALIGN - (size_t)((uintptr_t)arena % ALIGN)) % ALIGN;
-    if (arena_cap <= lead) {
-        arena_cap = 0;
-    } else {
-        arena = (unsigned char *)arena + lead;
-        arena_cap -= lead;
+    if (arena_cap > lead) {
+        d.arena = (unsigned char *)arena + lead;
+        d.cap = arena_cap - lead;
     }
-    jsmn_init(&parser);
-    ntok = jsmn_parse(&parser, json, len, NULL, 0);
-    if (ntok < 1) {
-        return PE_ERR_JSON;
-    }
-    tok_bytes = (size_t)ntok * sizeof(jsmntok_t);
-    *arena_needed = lead + tok_bytes;
-    if (arena_cap < tok_bytes) {
-        return PE_ERR_BUFFER_TOO_SMALL; /* a lower bound, see pe_model.h */
-    }
-    jsmn_init(&parser);
-    if (jsmn_parse(&parser, json, len, (jsmntok_t *)arena,
-                   (unsigned)ntok) != ntok) {
-        return PE_ERR_JSON;
-    }
-
     d.js = json;
-    d.tok = (const jsmntok_t *)arena;
-    d.arena = (unsigned char *)arena;
-    d.cap = arena_cap;
-    d.used = tok_bytes;
+    d.len = len;
     d.diag = diag;
-    if (d.tok[0].type != JSMN_OBJECT || skip(d.tok, 0) != ntok ||
-        !gap(json, 0, (size_t)d.tok[0].start, 0) ||
-        !gap(json, (size_t)d.tok[0].end, len, 0)) {
-        return PE_ERR_JSON; /* jsmn lets "," or ":" around the object by */
-    }
+    d.bits = shallow;
+    d.levels = SHALLOW;
     memset(out, 0, shape->size);
-    st = walk(&d, shape, (unsigned char *)out);
-    *arena_needed = lead + d.used;
+    scan(json, 0, len, &deepest);
+    if (deepest > SHALLOW) {
+        d.bits = (unsigned char *)take(&d, (deepest + 7u) / 8u);
+        d.levels = deepest;
+    }
+    if (d.bits) {
+        st = walk(&d, shape, (unsigned char *)out);
+    }
+    *arena_needed = d.used > SIZE_MAX - lead ? SIZE_MAX : lead + d.used;
     if (st != PE_OK) {
         return st;
-    }
-    if (!strict(json, d.tok, ntok)) {
-        return PE_ERR_JSON; /* after walk: a type mismatch keeps its path */
     }
     if (d.used > d.cap) {
         memset(out, 0, shape->size); /* no view into a half-filled arena */
         return PE_ERR_BUFFER_TOO_SMALL;
     }
-    for (int k = 0; k < ntok; k++) {
-        const jsmntok_t *t = &d.tok[k];
-        if (t->type == JSMN_STRING &&
-            !unescape(json + t->start, (size_t)(t->end - t->start))) {
-            return PE_ERR_JSON;
+    for (size_t i = 0; i < len; i++) {
+        if (json[i] == '"') {
+            size_t end = string_end(json, i + 1, len);
+            if (!pe_jr_unescape_(json + i + 1, end - i - 1)) {
+                return PE_ERR_JSON;
+            }
+            i = end;
         }
     }
     return PE_OK;

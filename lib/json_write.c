@@ -103,30 +103,25 @@ void pe_jw_object_end(pe_json_writer_t *w) { close_container(w, '}'); }
 void pe_jw_array_begin(pe_json_writer_t *w) { open_container(w, '['); }
 void pe_jw_array_end(pe_json_writer_t *w) { close_container(w, ']'); }
 
-/* Length of the UTF-8 sequence starting at s (at most len bytes), or 0 if
- * it is not valid (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
+/* Length of the UTF-8 sequence whose lead byte s[0] is 0x80 or above (at
+ * most len bytes), or 0 if it is not valid (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF). */
 static size_t utf8_seq(const unsigned char *s, size_t len)
 {
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
-    if (c < 0x80) {
-        return 1;
-    }
-    if (c < 0xC2 || c > 0xF4) {
-        return 0;
-    }
-    n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t n = 2u + (c >= 0xE0) + (c >= 0xF0);
+    /* the 2nd byte's range: no overlong 3- or 4-byte forms, no
+     * surrogates (ED A0..BF), nothing past F4 8F */
     if (c == 0xE0) {
-        lo = 0xA0; /* no overlong 3-byte forms */
-    } else if (c == 0xED) {
-        hi = 0x9F; /* no surrogates */
+        lo = 0xA0;
     } else if (c == 0xF0) {
-        lo = 0x90; /* no overlong 4-byte forms */
+        lo = 0x90;
+    } else if (c == 0xED) {
+        hi = 0x9F;
     } else if (c == 0xF4) {
-        hi = 0x8F; /* nothing above U+10FFFF */
+        hi = 0x8F;
     }
-    if (len < n || s[1] < lo || s[1] > hi) {
+    if (c - 0xC2u > 0xF4u - 0xC2u || len < n || s[1] < lo || s[1] > hi) {
         return 0;
     }
     for (size_t i = 2; i < n; i++) {
@@ -137,110 +132,30 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
     return n;
 }
 
-/* Word-at-a-time scanning for the runs of plain ASCII that make up most
- * strings: a word_t of bytes at once, loaded with memcpy (any alignment).
- * ONES has 0x01 in each byte, HIGHS 0x80. Each test below is exact as a
- * yes/no for the whole word (a borrow only flags bytes above one that
- * matches); the byte loop after it finds which byte it was. */
-typedef size_t word_t;
-#define ONES ((word_t)-1 / 0xFFu)
-#define HIGHS (ONES * 0x80u)
-
-/* The high bit of a byte set when the byte of x is 0 (and possibly in
- * the bytes above one that is). */
-static word_t zero_bytes(word_t x)
-{
-    return (x - ONES) & ~x;
-}
-
-/* Whether every byte of x is ASCII and, for json, one a JSON string
- * carries as it is: from 0x20, not '"' or '\\'. */
-static bool plain_word(word_t x, bool json)
-{
-    word_t special = x;
-    if (json) {
-        special |= ((x - ONES * 0x20u) & ~x) | zero_bytes(x ^ (ONES * 0x22u)) |
-                   zero_bytes(x ^ (ONES * 0x5Cu));
-    }
-    return (special & HIGHS) == 0;
-}
-
-/* Length of the leading run of such bytes in p[0..len). */
-static size_t plain_run(const unsigned char *p, size_t len, bool json)
-{
-    size_t i = 0;
-    word_t x;
-    while (len - i >= sizeof x) {
-        memcpy(&x, p + i, sizeof x);
-        if (!plain_word(x, json)) {
-            break;
-        }
-        i += sizeof x;
-    }
-    if (len - i < sizeof x && len >= sizeof x) {
-        /* the rest in the last word (its bytes before i passed already) */
-        memcpy(&x, p + len - sizeof x, sizeof x);
-        if (plain_word(x, json)) {
-            return len;
-        }
-    }
-    while (i < len && p[i] < 0x80 &&
-           (!json || (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\'))) {
-        i++;
-    }
-    return i;
-}
-
-bool pe_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    for (;;) {
-        size_t n;
-        i += plain_run(p + i, len - i, false);
-        if (i == len) {
-            return true;
-        }
-        n = utf8_seq(p + i, len - i);
-        if (n == 0) {
-            return false;
-        }
-        i += n;
-    }
-}
-
-static void put_escaped(pe_json_writer_t *w, const char *s, size_t len)
+void pe_jw_quoted(pe_json_writer_t *w, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0; /* start of the pending run of bytes copied as they are */
-    size_t i = 0;
+    size_t i, n;
     put_char(w, '"');
-    for (;;) {
-        unsigned char c;
-        i += plain_run(p + i, len - i, true);
-        if (i == len) {
-            break;
+    for (i = 0; i < len; i += n) {
+        unsigned c = p[i];
+        n = c < 0x80 ? 1 : utf8_seq(p + i, len - i);
+        if (n == 0) {
+            fail(w, PE_ERR_INVALID_UTF8);
+            return;
         }
-        c = p[i];
-        if (c >= 0x80) {
-            size_t n = utf8_seq(p + i, len - i);
-            if (n == 0) {
-                fail(w, PE_ERR_INVALID_UTF8);
-                return;
-            }
-            i += n;
-            continue;
-        }
-        pe_jw_put(w, s + run, i - run);
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            pe_jw_put(w, esc, 2);
-        } else {
+        if (c < 0x20 || c == '"' || c == '\\') {
+            /* \" \\ or \u00XX */
             char esc[6] = {'\\', 'u', '0', '0', hex_upper[c >> 4],
                            hex_upper[c & 15]};
-            pe_jw_put(w, esc, 6);
+            pe_jw_put(w, s + run, i - run);
+            run = i + 1;
+            if (c >= 0x20) {
+                esc[1] = (char)c;
+            }
+            pe_jw_put(w, esc, c < 0x20 ? 6 : 2);
         }
-        run = ++i;
     }
     pe_jw_put(w, s + run, len - run);
     put_char(w, '"');
@@ -249,7 +164,7 @@ static void put_escaped(pe_json_writer_t *w, const char *s, size_t len)
 void pe_jw_key(pe_json_writer_t *w, const char *key, size_t len)
 {
     before_item(w, true);
-    put_escaped(w, key, len);
+    pe_jw_quoted(w, key, len);
     put_char(w, ':');
     w->after_key = true;
 }
@@ -257,7 +172,7 @@ void pe_jw_key(pe_json_writer_t *w, const char *key, size_t len)
 void pe_jw_string(pe_json_writer_t *w, const char *s, size_t len)
 {
     before_item(w, false);
-    put_escaped(w, s, len);
+    pe_jw_quoted(w, s, len);
 }
 
 size_t pe_fmt_i64(char out[20], int64_t v)
@@ -286,17 +201,12 @@ void pe_jw_int(pe_json_writer_t *w, int64_t v)
 void pe_jw_bool(pe_json_writer_t *w, bool v)
 {
     before_item(w, false);
-    if (v) {
-        pe_jw_put(w, "true", 4);
-    } else {
-        pe_jw_put(w, "false", 5);
-    }
+    pe_jw_put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-void pe_jw_base64(pe_json_writer_t *w, const uint8_t *data, size_t len)
+void pe_jw_b64(pe_json_writer_t *w, const uint8_t *data, size_t len)
 {
     char chunk[65];
-    before_item(w, false);
     put_char(w, '"');
     while (len > 0 && w->status == PE_OK) {
         size_t n = len < PE_B64_CHUNK ? len : PE_B64_CHUNK;
@@ -312,22 +222,30 @@ void pe_jw_base64(pe_json_writer_t *w, const uint8_t *data, size_t len)
     put_char(w, '"');
 }
 
+void pe_jw_base64(pe_json_writer_t *w, const uint8_t *data, size_t len)
+{
+    before_item(w, false);
+    pe_jw_b64(w, data, len);
+}
+
 void pe_jw_uri(pe_json_writer_t *w, const char *s, size_t len)
 {
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-            c == '~') {
-            continue;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = p[i] < 0x80 ? 1 : utf8_seq(p + i, len - i);
+        if (n == 0) {
+            fail(w, PE_ERR_INVALID_UTF8);
+            return;
         }
-        char esc[3] = {'%', hex_upper[c >> 4], hex_upper[c & 15]};
-        pe_jw_put(w, s + run, i - run);
-        pe_jw_put(w, esc, 3);
-        run = i + 1;
+        for (; n > 0; n--, i++) {
+            unsigned c = p[i];
+            char esc[3] = {'%', hex_upper[c >> 4], hex_upper[c & 15]};
+            bool keep = (c | 0x20u) - 'a' < 26u || c - '0' < 10u ||
+                        c == '-' || c == '_' || c == '.' || c == '~';
+            pe_jw_put(w, keep ? s + i : esc, keep ? 1 : 3);
+        }
     }
-    pe_jw_put(w, s + run, len - run);
 }
 
 pe_status_t pe_jw_finish(pe_json_writer_t *w, size_t *needed)

@@ -57,6 +57,8 @@ CTYPE = {
     'integer': 'pe_opt_int_t', 'long': 'pe_opt_int_t',
     'double': 'pe_opt_double_t', 'timestamp': 'pe_opt_time_t',
 }
+KIND = {'blob': 'blob', 'boolean': 'bool', 'double': 'double',
+        'timestamp': 'time'}
 PETYPE = {
     'string': 'PE_T_STRING', 'blob': 'PE_T_BLOB', 'boolean': 'PE_T_BOOL',
     'integer': 'PE_T_INT', 'long': 'PE_T_INT', 'double': 'PE_T_DOUBLE',
@@ -84,6 +86,10 @@ class Gen:
         self.lists = {}          # list type name -> element C type
         self.ranges = {}         # range C name -> (min, max)
         self.names = set()       # member names: one object each
+        self.canon = {}          # structure -> the one with its very layout
+        self.inputs = set()      # structures some input holds
+        self.input_lists = set() # lists some input holds
+        self.enums_used = set()  # enumerations whose values a table holds
 
     def name_obj(self, mname):
         """A member name as its own object (not a literal): literals share
@@ -121,14 +127,17 @@ class Gen:
                 hosts[n] = hosts[hosts[n]]
         return {n: (strings[h], len(h) - len(n)) for n, h in hosts.items()}
 
-    def reach(self, shape, seen):
+    def reach(self, shape, seen, lists=None):
+        """Structures (into seen) and lists (into lists) below shape."""
         s = self.shapes[shape]
         if s['type'] == 'structure' and shape not in seen:
             seen.add(shape)
             for m in s['members'].values():
-                self.reach(m['shape'], seen)
+                self.reach(m['shape'], seen, lists)
         elif s['type'] == 'list':
-            self.reach(s['member']['shape'], seen)
+            if lists is not None:
+                lists.add(shape)
+            self.reach(s['member']['shape'], seen, lists)
 
     def depth(self, shape):
         """Nesting levels below a structure: one per member, one more per
@@ -314,18 +323,34 @@ class Gen:
         s = self.shapes[shape]
         t = s['type']
         if t == 'structure':
-            return '&%s_shape' % self.struct_id(shape)
+            return '&%s_shape' % self.struct_id(self.canon.get(shape, shape))
         if t == 'list':
-            return '&%s_elem' % snake(shape)
-        if 'enum' in s:
-            return '%s_values' % snake(shape)
+            return '&%s' % self.elem_name(shape)
+        if t == 'string':
+            # the builder checks enumerations; the decoder does not, so
+            # shapes no input uses keep no list of values
+            if 'enum' in s and owner in self.inputs:
+                self.enums_used.add(shape)
+                return '&%s_kind' % snake(shape)
+            return 'NULL'
         if t in ('integer', 'long'):
+            if owner not in self.inputs:
+                return '&pe_kind_int'  # ranges are checked when building
             lo, hi = RANGES.get((owner, mname), INT32)
-            rname = 'range_%d_%d' % (lo, hi)
-            rname = rname.replace('-', 'm')
+            rname = ('int_%d_%d' % (lo, hi)).replace('-', 'm')
             self.ranges[rname] = (lo, hi)
             return '&%s' % rname
-        return 'NULL'
+        return '&pe_kind_%s' % KIND[t]
+
+    def elem_name(self, lshape):
+        """The element record of a list: one per element type."""
+        elem = self.shapes[lshape]['member']['shape']
+        es = self.shapes[elem]
+        if es['type'] == 'structure':
+            return '%s_elem' % self.struct_id(self.canon.get(elem, elem))[3:]
+        if 'enum' in es and lshape in self.input_lists:
+            return '%s_elem' % snake(elem)
+        return '%s_elem' % es['type']
 
     def path(self, op):
         # Stored without PATH_PREFIX (the builder writes it); each label is
@@ -344,37 +369,53 @@ class Gen:
     def shape_ref(self, shape):
         if not self.shapes[shape]['members']:
             return '&empty_shape'
-        return '&%s_shape' % self.struct_id(shape)
+        return '&%s_shape' % self.struct_id(self.canon.get(shape, shape))
 
     def table(self):
         body = []
         w = body.append
-        lists_done = set()
+        elems_done = set()
+        seen = {}  # a structure's layout and table -> the structure emitted
 
         def emit_list(lshape):
-            if lshape in lists_done:
+            name = self.elem_name(lshape)
+            if name in elems_done:
                 return
-            lists_done.add(lshape)
+            elems_done.add(name)
             elem = self.shapes[lshape]['member']['shape']
             es = self.shapes[elem]
-            w('static const pe_member_t %s_elem = {NULL, 0, %s, 0, %s};' % (
-                snake(lshape), PETYPE[es['type']], self.ref(lshape, None, elem)))
+            ref = 'NULL'
+            if es['type'] == 'structure':
+                ref = '&%s_shape' % self.struct_id(self.canon.get(elem, elem))
+            elif 'enum' in es and lshape in self.input_lists:
+                self.enums_used.add(elem)
+                ref = '&%s_kind' % snake(elem)
+            w('static const pe_member_t %s = {NULL, 0, %s, 0, %s};' % (
+                name, PETYPE[es['type']], ref))
 
         for sh in self.order:
             s = self.shapes[sh]
             req = s.get('required', [])
+            if not s['members']:
+                continue
             for m in s['members'].values():
                 if self.shapes[m['shape']]['type'] == 'list':
                     emit_list(m['shape'])
-            if s['members']:
-                w('static const pe_member_t %s_members[] = {' % self.struct_id(sh))
-                for mname, m in s['members'].items():
-                    w(self.member_row(sh, mname, m, req))
-                w('};')
-                w('static const pe_shape_t %s_shape = {%s_members, %d, sizeof(%s)};' % (
-                    self.struct_id(sh), self.struct_id(sh), len(s['members']),
-                    self.struct_type(sh)))
-                w('')
+            rows = [self.member_row(sh, mname, m, req)
+                    for mname, m in s['members'].items()]
+            # the same members in the same order: the same C layout
+            key = tuple(re.sub(r'offsetof\([^)]*\)', '', r) for r in rows)
+            if key in seen:
+                self.canon[sh] = seen[key]
+                continue
+            seen[key] = sh
+            w('static const pe_member_t %s_members[] = {' % self.struct_id(sh))
+            body.extend(rows)
+            w('};')
+            w('static const pe_shape_t %s_shape = {%s_members, %d, sizeof(%s)};' % (
+                self.struct_id(sh), self.struct_id(sh), len(s['members']),
+                self.struct_type(sh)))
+            w('')
         methods = sorted({self.ops[op]['http']['method'] for op in OPERATIONS})
         for mth in methods:
             w('static const char method_%s[] = "%s";' % (mth, mth))
@@ -388,10 +429,13 @@ class Gen:
         w('')
         for op in OPERATIONS:
             o = self.ops[op]
-            w('const pe_operation_t pe_op_%s = {%s_name, method_%s, %s, %s, %s};' % (
+            ins = self.shapes[o['input']['shape']]['members'].values()
+            fixed = not any(location(m) for m in ins)
+            w('const pe_operation_t pe_op_%s = {%s_name, method_%s, %s, %s, %s, %s};' % (
                 snake(op), snake(op), o['http']['method'], paths[self.path(o)],
                 self.shape_ref(o['input']['shape']),
-                self.shape_ref(o['output']['shape'])))
+                self.shape_ref(o['output']['shape']),
+                'NULL' if fixed else 'pe_build_target'))
         w('')
         w('const pe_operation_t *const pe_operations[] = {')
         for op in OPERATIONS:
@@ -407,11 +451,13 @@ class Gen:
         h('#include <stddef.h>')
         h('')
         h('static const pe_shape_t empty_shape = {NULL, 0, sizeof(pe_empty_t)};')
-        for e in sorted(self.enums):
+        for e in sorted(self.enums_used):
             for v in self.enums[e]:
                 assert re.match(r'^[A-Za-z0-9_]+$', v), v
             vals = ' '.join('"%s\\0"' % v for v in self.enums[e])
             h('static const char %s_values[] = %s;' % (snake(e), vals))
+            h('static const pe_kind_t %s_kind = PE_KIND_ENUM(%s_values);' % (
+                snake(e), snake(e)))
         h('')
         for op in OPERATIONS:
             h('static const char %s_name[] = "%s";' % (snake(op), op))
@@ -425,7 +471,8 @@ class Gen:
         h('')
         for r in sorted(self.ranges):
             lo, hi = self.ranges[r]
-            h('static const pe_range_t %s = {%s, %s};' % (r, lit(lo), lit(hi)))
+            h('static const pe_range_t range_%s = {%s, %s};' % (r, lit(lo), lit(hi)))
+            h('static const pe_kind_t %s = PE_KIND_INT(&range_%s);' % (r, r))
         h('')
         return '\n'.join(head + body) + '\n'
 
@@ -450,6 +497,9 @@ def main():
         o = model['operations'][op]
         g.visit(o['input']['shape'])
         g.visit(o['output']['shape'])
+    for op in OPERATIONS:
+        g.reach(model['operations'][op]['input']['shape'], g.inputs,
+                g.input_lists)
     files = {HEADER: g.header(), TABLE: g.table()}
     if '--check' in sys.argv[1:]:
         stale = [p for p, text in files.items()

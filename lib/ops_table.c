@@ -7,13 +7,13 @@
 
 static const pe_shape_t empty_shape = {NULL, 0, sizeof(pe_empty_t)};
 static const char behavior_on_mx_failure_values[] = "USE_DEFAULT_VALUE\0" "REJECT_MESSAGE\0";
+static const pe_kind_t behavior_on_mx_failure_kind = PE_KIND_ENUM(behavior_on_mx_failure_values);
 static const char dimension_value_source_values[] = "MESSAGE_TAG\0" "EMAIL_HEADER\0" "LINK_TAG\0";
-static const char dkim_status_values[] = "PENDING\0" "SUCCESS\0" "FAILED\0" "TEMPORARY_FAILURE\0" "NOT_STARTED\0";
+static const pe_kind_t dimension_value_source_kind = PE_KIND_ENUM(dimension_value_source_values);
 static const char event_type_values[] = "SEND\0" "REJECT\0" "BOUNCE\0" "COMPLAINT\0" "DELIVERY\0" "OPEN\0" "CLICK\0" "RENDERING_FAILURE\0";
-static const char identity_type_values[] = "EMAIL_ADDRESS\0" "DOMAIN\0" "MANAGED_DOMAIN\0";
-static const char mail_from_domain_status_values[] = "PENDING\0" "SUCCESS\0" "FAILED\0" "TEMPORARY_FAILURE\0";
+static const pe_kind_t event_type_kind = PE_KIND_ENUM(event_type_values);
 static const char tls_policy_values[] = "REQUIRE\0" "OPTIONAL\0";
-static const char warmup_status_values[] = "IN_PROGRESS\0" "DONE\0";
+static const pe_kind_t tls_policy_kind = PE_KIND_ENUM(tls_policy_values);
 
 static const char create_configuration_set_name[] = "CreateConfigurationSet";
 static const char create_configuration_set_event_destination_name[] = "CreateConfigurationSetEventDestination";
@@ -134,10 +134,12 @@ static const char n_WarmupStatus[] = "WarmupStatus";
 #define n_Status (n_VerifiedForSendingStatus + 18) /* "Status" */
 #define n_ToAddresses (n_ReplyToAddresses + 5) /* "ToAddresses" */
 
-static const pe_range_t range_0_100 = {0, 100};
-static const pe_range_t range_0_1000 = {0, 1000};
-static const pe_range_t range_0_2147483647 = {0, 2147483647};
-static const pe_range_t range_m2147483648_2147483647 = {-2147483647 - 1, 2147483647};
+static const pe_range_t range_int_0_100 = {0, 100};
+static const pe_kind_t int_0_100 = PE_KIND_INT(&range_int_0_100);
+static const pe_range_t range_int_0_1000 = {0, 1000};
+static const pe_kind_t int_0_1000 = PE_KIND_INT(&range_int_0_1000);
+static const pe_range_t range_int_0_2147483647 = {0, 2147483647};
+static const pe_kind_t int_0_2147483647 = PE_KIND_INT(&range_int_0_2147483647);
 
 static const pe_member_t pe_tracking_options_members[] = {
     {n_CustomRedirectDomain, offsetof(pe_tracking_options_t, custom_redirect_domain), PE_T_STRING, PE_M_REQUIRED, NULL},
@@ -145,19 +147,19 @@ static const pe_member_t pe_tracking_options_members[] = {
 static const pe_shape_t pe_tracking_options_shape = {pe_tracking_options_members, 1, sizeof(pe_tracking_options_t)};
 
 static const pe_member_t pe_delivery_options_members[] = {
-    {n_TlsPolicy, offsetof(pe_delivery_options_t, tls_policy), PE_T_STRING, 0, tls_policy_values},
+    {n_TlsPolicy, offsetof(pe_delivery_options_t, tls_policy), PE_T_STRING, 0, &tls_policy_kind},
     {n_SendingPoolName, offsetof(pe_delivery_options_t, sending_pool_name), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_delivery_options_shape = {pe_delivery_options_members, 2, sizeof(pe_delivery_options_t)};
 
 static const pe_member_t pe_reputation_options_members[] = {
-    {n_ReputationMetricsEnabled, offsetof(pe_reputation_options_t, reputation_metrics_enabled), PE_T_BOOL, 0, NULL},
-    {n_LastFreshStart, offsetof(pe_reputation_options_t, last_fresh_start), PE_T_TIME, 0, NULL},
+    {n_ReputationMetricsEnabled, offsetof(pe_reputation_options_t, reputation_metrics_enabled), PE_T_BOOL, 0, &pe_kind_bool},
+    {n_LastFreshStart, offsetof(pe_reputation_options_t, last_fresh_start), PE_T_TIME, 0, &pe_kind_time},
 };
 static const pe_shape_t pe_reputation_options_shape = {pe_reputation_options_members, 2, sizeof(pe_reputation_options_t)};
 
 static const pe_member_t pe_sending_options_members[] = {
-    {n_SendingEnabled, offsetof(pe_sending_options_t, sending_enabled), PE_T_BOOL, 0, NULL},
+    {n_SendingEnabled, offsetof(pe_sending_options_t, sending_enabled), PE_T_BOOL, 0, &pe_kind_bool},
 };
 static const pe_shape_t pe_sending_options_shape = {pe_sending_options_members, 1, sizeof(pe_sending_options_t)};
 
@@ -167,14 +169,14 @@ static const pe_member_t pe_tag_members[] = {
 };
 static const pe_shape_t pe_tag_shape = {pe_tag_members, 2, sizeof(pe_tag_t)};
 
-static const pe_member_t tag_list_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_tag_shape};
+static const pe_member_t tag_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_tag_shape};
 static const pe_member_t pe_create_configuration_set_input_members[] = {
     {n_ConfigurationSetName, offsetof(pe_create_configuration_set_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED, NULL},
     {n_TrackingOptions, offsetof(pe_create_configuration_set_input_t, tracking_options), PE_T_STRUCT, 0, &pe_tracking_options_shape},
     {n_DeliveryOptions, offsetof(pe_create_configuration_set_input_t, delivery_options), PE_T_STRUCT, 0, &pe_delivery_options_shape},
     {n_ReputationOptions, offsetof(pe_create_configuration_set_input_t, reputation_options), PE_T_STRUCT, 0, &pe_reputation_options_shape},
     {n_SendingOptions, offsetof(pe_create_configuration_set_input_t, sending_options), PE_T_STRUCT, 0, &pe_sending_options_shape},
-    {n_Tags, offsetof(pe_create_configuration_set_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_Tags, offsetof(pe_create_configuration_set_input_t, tags), PE_T_LIST, 0, &tag_elem},
 };
 static const pe_shape_t pe_create_configuration_set_input_shape = {pe_create_configuration_set_input_members, 6, sizeof(pe_create_configuration_set_input_t)};
 
@@ -186,14 +188,14 @@ static const pe_shape_t pe_kinesis_firehose_destination_shape = {pe_kinesis_fire
 
 static const pe_member_t pe_cloud_watch_dimension_configuration_members[] = {
     {n_DimensionName, offsetof(pe_cloud_watch_dimension_configuration_t, dimension_name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {n_DimensionValueSource, offsetof(pe_cloud_watch_dimension_configuration_t, dimension_value_source), PE_T_STRING, PE_M_REQUIRED, dimension_value_source_values},
+    {n_DimensionValueSource, offsetof(pe_cloud_watch_dimension_configuration_t, dimension_value_source), PE_T_STRING, PE_M_REQUIRED, &dimension_value_source_kind},
     {n_DefaultDimensionValue, offsetof(pe_cloud_watch_dimension_configuration_t, default_dimension_value), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_cloud_watch_dimension_configuration_shape = {pe_cloud_watch_dimension_configuration_members, 3, sizeof(pe_cloud_watch_dimension_configuration_t)};
 
-static const pe_member_t cloud_watch_dimension_configurations_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_cloud_watch_dimension_configuration_shape};
+static const pe_member_t cloud_watch_dimension_configuration_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_cloud_watch_dimension_configuration_shape};
 static const pe_member_t pe_cloud_watch_destination_members[] = {
-    {n_DimensionConfigurations, offsetof(pe_cloud_watch_destination_t, dimension_configurations), PE_T_LIST, PE_M_REQUIRED, &cloud_watch_dimension_configurations_elem},
+    {n_DimensionConfigurations, offsetof(pe_cloud_watch_destination_t, dimension_configurations), PE_T_LIST, PE_M_REQUIRED, &cloud_watch_dimension_configuration_elem},
 };
 static const pe_shape_t pe_cloud_watch_destination_shape = {pe_cloud_watch_destination_members, 1, sizeof(pe_cloud_watch_destination_t)};
 
@@ -207,10 +209,10 @@ static const pe_member_t pe_pinpoint_destination_members[] = {
 };
 static const pe_shape_t pe_pinpoint_destination_shape = {pe_pinpoint_destination_members, 1, sizeof(pe_pinpoint_destination_t)};
 
-static const pe_member_t event_types_elem = {NULL, 0, PE_T_STRING, 0, event_type_values};
+static const pe_member_t event_type_elem = {NULL, 0, PE_T_STRING, 0, &event_type_kind};
 static const pe_member_t pe_event_destination_definition_members[] = {
-    {n_Enabled, offsetof(pe_event_destination_definition_t, enabled), PE_T_BOOL, 0, NULL},
-    {n_MatchingEventTypes, offsetof(pe_event_destination_definition_t, matching_event_types), PE_T_LIST, 0, &event_types_elem},
+    {n_Enabled, offsetof(pe_event_destination_definition_t, enabled), PE_T_BOOL, 0, &pe_kind_bool},
+    {n_MatchingEventTypes, offsetof(pe_event_destination_definition_t, matching_event_types), PE_T_LIST, 0, &event_type_elem},
     {n_KinesisFirehoseDestination, offsetof(pe_event_destination_definition_t, kinesis_firehose_destination), PE_T_STRUCT, 0, &pe_kinesis_firehose_destination_shape},
     {n_CloudWatchDestination, offsetof(pe_event_destination_definition_t, cloud_watch_destination), PE_T_STRUCT, 0, &pe_cloud_watch_destination_shape},
     {n_SnsDestination, offsetof(pe_event_destination_definition_t, sns_destination), PE_T_STRUCT, 0, &pe_sns_destination_shape},
@@ -227,27 +229,27 @@ static const pe_shape_t pe_create_configuration_set_event_destination_input_shap
 
 static const pe_member_t pe_create_dedicated_ip_pool_input_members[] = {
     {n_PoolName, offsetof(pe_create_dedicated_ip_pool_input_t, pool_name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {n_Tags, offsetof(pe_create_dedicated_ip_pool_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_Tags, offsetof(pe_create_dedicated_ip_pool_input_t, tags), PE_T_LIST, 0, &tag_elem},
 };
 static const pe_shape_t pe_create_dedicated_ip_pool_input_shape = {pe_create_dedicated_ip_pool_input_members, 2, sizeof(pe_create_dedicated_ip_pool_input_t)};
 
 static const pe_member_t pe_create_email_identity_input_members[] = {
     {n_EmailIdentity, offsetof(pe_create_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {n_Tags, offsetof(pe_create_email_identity_input_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_Tags, offsetof(pe_create_email_identity_input_t, tags), PE_T_LIST, 0, &tag_elem},
 };
 static const pe_shape_t pe_create_email_identity_input_shape = {pe_create_email_identity_input_members, 2, sizeof(pe_create_email_identity_input_t)};
 
-static const pe_member_t dns_token_list_elem = {NULL, 0, PE_T_STRING, 0, NULL};
+static const pe_member_t string_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_dkim_attributes_members[] = {
-    {n_SigningEnabled, offsetof(pe_dkim_attributes_t, signing_enabled), PE_T_BOOL, 0, NULL},
-    {n_Status, offsetof(pe_dkim_attributes_t, status), PE_T_STRING, 0, dkim_status_values},
-    {n_Tokens, offsetof(pe_dkim_attributes_t, tokens), PE_T_LIST, 0, &dns_token_list_elem},
+    {n_SigningEnabled, offsetof(pe_dkim_attributes_t, signing_enabled), PE_T_BOOL, 0, &pe_kind_bool},
+    {n_Status, offsetof(pe_dkim_attributes_t, status), PE_T_STRING, 0, NULL},
+    {n_Tokens, offsetof(pe_dkim_attributes_t, tokens), PE_T_LIST, 0, &string_elem},
 };
 static const pe_shape_t pe_dkim_attributes_shape = {pe_dkim_attributes_members, 3, sizeof(pe_dkim_attributes_t)};
 
 static const pe_member_t pe_create_email_identity_output_members[] = {
-    {n_IdentityType, offsetof(pe_create_email_identity_output_t, identity_type), PE_T_STRING, 0, identity_type_values},
-    {n_VerifiedForSendingStatus, offsetof(pe_create_email_identity_output_t, verified_for_sending_status), PE_T_BOOL, 0, NULL},
+    {n_IdentityType, offsetof(pe_create_email_identity_output_t, identity_type), PE_T_STRING, 0, NULL},
+    {n_VerifiedForSendingStatus, offsetof(pe_create_email_identity_output_t, verified_for_sending_status), PE_T_BOOL, 0, &pe_kind_bool},
     {n_DkimAttributes, offsetof(pe_create_email_identity_output_t, dkim_attributes), PE_T_STRUCT, 0, &pe_dkim_attributes_shape},
 };
 static const pe_shape_t pe_create_email_identity_output_shape = {pe_create_email_identity_output_members, 3, sizeof(pe_create_email_identity_output_t)};
@@ -274,25 +276,20 @@ static const pe_member_t pe_delete_email_identity_input_members[] = {
 static const pe_shape_t pe_delete_email_identity_input_shape = {pe_delete_email_identity_input_members, 1, sizeof(pe_delete_email_identity_input_t)};
 
 static const pe_member_t pe_send_quota_members[] = {
-    {n_Max24HourSend, offsetof(pe_send_quota_t, max24_hour_send), PE_T_DOUBLE, 0, NULL},
-    {n_MaxSendRate, offsetof(pe_send_quota_t, max_send_rate), PE_T_DOUBLE, 0, NULL},
-    {n_SentLast24Hours, offsetof(pe_send_quota_t, sent_last24_hours), PE_T_DOUBLE, 0, NULL},
+    {n_Max24HourSend, offsetof(pe_send_quota_t, max24_hour_send), PE_T_DOUBLE, 0, &pe_kind_double},
+    {n_MaxSendRate, offsetof(pe_send_quota_t, max_send_rate), PE_T_DOUBLE, 0, &pe_kind_double},
+    {n_SentLast24Hours, offsetof(pe_send_quota_t, sent_last24_hours), PE_T_DOUBLE, 0, &pe_kind_double},
 };
 static const pe_shape_t pe_send_quota_shape = {pe_send_quota_members, 3, sizeof(pe_send_quota_t)};
 
 static const pe_member_t pe_get_account_output_members[] = {
     {n_SendQuota, offsetof(pe_get_account_output_t, send_quota), PE_T_STRUCT, 0, &pe_send_quota_shape},
-    {n_SendingEnabled, offsetof(pe_get_account_output_t, sending_enabled), PE_T_BOOL, 0, NULL},
-    {n_DedicatedIpAutoWarmupEnabled, offsetof(pe_get_account_output_t, dedicated_ip_auto_warmup_enabled), PE_T_BOOL, 0, NULL},
+    {n_SendingEnabled, offsetof(pe_get_account_output_t, sending_enabled), PE_T_BOOL, 0, &pe_kind_bool},
+    {n_DedicatedIpAutoWarmupEnabled, offsetof(pe_get_account_output_t, dedicated_ip_auto_warmup_enabled), PE_T_BOOL, 0, &pe_kind_bool},
     {n_EnforcementStatus, offsetof(pe_get_account_output_t, enforcement_status), PE_T_STRING, 0, NULL},
-    {n_ProductionAccessEnabled, offsetof(pe_get_account_output_t, production_access_enabled), PE_T_BOOL, 0, NULL},
+    {n_ProductionAccessEnabled, offsetof(pe_get_account_output_t, production_access_enabled), PE_T_BOOL, 0, &pe_kind_bool},
 };
 static const pe_shape_t pe_get_account_output_shape = {pe_get_account_output_members, 5, sizeof(pe_get_account_output_t)};
-
-static const pe_member_t pe_get_configuration_set_input_members[] = {
-    {n_ConfigurationSetName, offsetof(pe_get_configuration_set_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-};
-static const pe_shape_t pe_get_configuration_set_input_shape = {pe_get_configuration_set_input_members, 1, sizeof(pe_get_configuration_set_input_t)};
 
 static const pe_member_t pe_get_configuration_set_output_members[] = {
     {n_ConfigurationSetName, offsetof(pe_get_configuration_set_output_t, configuration_set_name), PE_T_STRING, 0, NULL},
@@ -300,19 +297,14 @@ static const pe_member_t pe_get_configuration_set_output_members[] = {
     {n_DeliveryOptions, offsetof(pe_get_configuration_set_output_t, delivery_options), PE_T_STRUCT, 0, &pe_delivery_options_shape},
     {n_ReputationOptions, offsetof(pe_get_configuration_set_output_t, reputation_options), PE_T_STRUCT, 0, &pe_reputation_options_shape},
     {n_SendingOptions, offsetof(pe_get_configuration_set_output_t, sending_options), PE_T_STRUCT, 0, &pe_sending_options_shape},
-    {n_Tags, offsetof(pe_get_configuration_set_output_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_Tags, offsetof(pe_get_configuration_set_output_t, tags), PE_T_LIST, 0, &tag_elem},
 };
 static const pe_shape_t pe_get_configuration_set_output_shape = {pe_get_configuration_set_output_members, 6, sizeof(pe_get_configuration_set_output_t)};
 
-static const pe_member_t pe_get_configuration_set_event_destinations_input_members[] = {
-    {n_ConfigurationSetName, offsetof(pe_get_configuration_set_event_destinations_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-};
-static const pe_shape_t pe_get_configuration_set_event_destinations_input_shape = {pe_get_configuration_set_event_destinations_input_members, 1, sizeof(pe_get_configuration_set_event_destinations_input_t)};
-
 static const pe_member_t pe_event_destination_members[] = {
     {n_Name, offsetof(pe_event_destination_t, name), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {n_Enabled, offsetof(pe_event_destination_t, enabled), PE_T_BOOL, 0, NULL},
-    {n_MatchingEventTypes, offsetof(pe_event_destination_t, matching_event_types), PE_T_LIST, PE_M_REQUIRED, &event_types_elem},
+    {n_Enabled, offsetof(pe_event_destination_t, enabled), PE_T_BOOL, 0, &pe_kind_bool},
+    {n_MatchingEventTypes, offsetof(pe_event_destination_t, matching_event_types), PE_T_LIST, PE_M_REQUIRED, &event_type_elem},
     {n_KinesisFirehoseDestination, offsetof(pe_event_destination_t, kinesis_firehose_destination), PE_T_STRUCT, 0, &pe_kinesis_firehose_destination_shape},
     {n_CloudWatchDestination, offsetof(pe_event_destination_t, cloud_watch_destination), PE_T_STRUCT, 0, &pe_cloud_watch_destination_shape},
     {n_SnsDestination, offsetof(pe_event_destination_t, sns_destination), PE_T_STRUCT, 0, &pe_sns_destination_shape},
@@ -320,9 +312,9 @@ static const pe_member_t pe_event_destination_members[] = {
 };
 static const pe_shape_t pe_event_destination_shape = {pe_event_destination_members, 7, sizeof(pe_event_destination_t)};
 
-static const pe_member_t event_destinations_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_event_destination_shape};
+static const pe_member_t event_destination_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_event_destination_shape};
 static const pe_member_t pe_get_configuration_set_event_destinations_output_members[] = {
-    {n_EventDestinations, offsetof(pe_get_configuration_set_event_destinations_output_t, event_destinations), PE_T_LIST, 0, &event_destinations_elem},
+    {n_EventDestinations, offsetof(pe_get_configuration_set_event_destinations_output_t, event_destinations), PE_T_LIST, 0, &event_destination_elem},
 };
 static const pe_shape_t pe_get_configuration_set_event_destinations_output_shape = {pe_get_configuration_set_event_destinations_output_members, 1, sizeof(pe_get_configuration_set_event_destinations_output_t)};
 
@@ -333,8 +325,8 @@ static const pe_shape_t pe_get_dedicated_ip_input_shape = {pe_get_dedicated_ip_i
 
 static const pe_member_t pe_dedicated_ip_members[] = {
     {n_Ip, offsetof(pe_dedicated_ip_t, ip), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {n_WarmupStatus, offsetof(pe_dedicated_ip_t, warmup_status), PE_T_STRING, PE_M_REQUIRED, warmup_status_values},
-    {n_WarmupPercentage, offsetof(pe_dedicated_ip_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &range_m2147483648_2147483647},
+    {n_WarmupStatus, offsetof(pe_dedicated_ip_t, warmup_status), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_WarmupPercentage, offsetof(pe_dedicated_ip_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &pe_kind_int},
     {n_PoolName, offsetof(pe_dedicated_ip_t, pool_name), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_dedicated_ip_shape = {pe_dedicated_ip_members, 4, sizeof(pe_dedicated_ip_t)};
@@ -347,111 +339,93 @@ static const pe_shape_t pe_get_dedicated_ip_output_shape = {pe_get_dedicated_ip_
 static const pe_member_t pe_get_dedicated_ips_input_members[] = {
     {n_PoolName, offsetof(pe_get_dedicated_ips_input_t, pool_name), PE_T_STRING, PE_M_QUERY, NULL},
     {n_NextToken, offsetof(pe_get_dedicated_ips_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
-    {n_PageSize, offsetof(pe_get_dedicated_ips_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
+    {n_PageSize, offsetof(pe_get_dedicated_ips_input_t, page_size), PE_T_INT, PE_M_QUERY, &int_0_2147483647},
 };
 static const pe_shape_t pe_get_dedicated_ips_input_shape = {pe_get_dedicated_ips_input_members, 3, sizeof(pe_get_dedicated_ips_input_t)};
 
-static const pe_member_t dedicated_ip_list_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_dedicated_ip_shape};
+static const pe_member_t dedicated_ip_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_dedicated_ip_shape};
 static const pe_member_t pe_get_dedicated_ips_output_members[] = {
-    {n_DedicatedIps, offsetof(pe_get_dedicated_ips_output_t, dedicated_ips), PE_T_LIST, 0, &dedicated_ip_list_elem},
+    {n_DedicatedIps, offsetof(pe_get_dedicated_ips_output_t, dedicated_ips), PE_T_LIST, 0, &dedicated_ip_elem},
     {n_NextToken, offsetof(pe_get_dedicated_ips_output_t, next_token), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_get_dedicated_ips_output_shape = {pe_get_dedicated_ips_output_members, 2, sizeof(pe_get_dedicated_ips_output_t)};
 
-static const pe_member_t pe_get_email_identity_input_members[] = {
-    {n_EmailIdentity, offsetof(pe_get_email_identity_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-};
-static const pe_shape_t pe_get_email_identity_input_shape = {pe_get_email_identity_input_members, 1, sizeof(pe_get_email_identity_input_t)};
-
 static const pe_member_t pe_mail_from_attributes_members[] = {
     {n_MailFromDomain, offsetof(pe_mail_from_attributes_t, mail_from_domain), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {n_MailFromDomainStatus, offsetof(pe_mail_from_attributes_t, mail_from_domain_status), PE_T_STRING, PE_M_REQUIRED, mail_from_domain_status_values},
-    {n_BehaviorOnMxFailure, offsetof(pe_mail_from_attributes_t, behavior_on_mx_failure), PE_T_STRING, PE_M_REQUIRED, behavior_on_mx_failure_values},
+    {n_MailFromDomainStatus, offsetof(pe_mail_from_attributes_t, mail_from_domain_status), PE_T_STRING, PE_M_REQUIRED, NULL},
+    {n_BehaviorOnMxFailure, offsetof(pe_mail_from_attributes_t, behavior_on_mx_failure), PE_T_STRING, PE_M_REQUIRED, NULL},
 };
 static const pe_shape_t pe_mail_from_attributes_shape = {pe_mail_from_attributes_members, 3, sizeof(pe_mail_from_attributes_t)};
 
 static const pe_member_t pe_get_email_identity_output_members[] = {
-    {n_IdentityType, offsetof(pe_get_email_identity_output_t, identity_type), PE_T_STRING, 0, identity_type_values},
-    {n_FeedbackForwardingStatus, offsetof(pe_get_email_identity_output_t, feedback_forwarding_status), PE_T_BOOL, 0, NULL},
-    {n_VerifiedForSendingStatus, offsetof(pe_get_email_identity_output_t, verified_for_sending_status), PE_T_BOOL, 0, NULL},
+    {n_IdentityType, offsetof(pe_get_email_identity_output_t, identity_type), PE_T_STRING, 0, NULL},
+    {n_FeedbackForwardingStatus, offsetof(pe_get_email_identity_output_t, feedback_forwarding_status), PE_T_BOOL, 0, &pe_kind_bool},
+    {n_VerifiedForSendingStatus, offsetof(pe_get_email_identity_output_t, verified_for_sending_status), PE_T_BOOL, 0, &pe_kind_bool},
     {n_DkimAttributes, offsetof(pe_get_email_identity_output_t, dkim_attributes), PE_T_STRUCT, 0, &pe_dkim_attributes_shape},
     {n_MailFromAttributes, offsetof(pe_get_email_identity_output_t, mail_from_attributes), PE_T_STRUCT, 0, &pe_mail_from_attributes_shape},
-    {n_Tags, offsetof(pe_get_email_identity_output_t, tags), PE_T_LIST, 0, &tag_list_elem},
+    {n_Tags, offsetof(pe_get_email_identity_output_t, tags), PE_T_LIST, 0, &tag_elem},
 };
 static const pe_shape_t pe_get_email_identity_output_shape = {pe_get_email_identity_output_members, 6, sizeof(pe_get_email_identity_output_t)};
 
 static const pe_member_t pe_list_configuration_sets_input_members[] = {
     {n_NextToken, offsetof(pe_list_configuration_sets_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
-    {n_PageSize, offsetof(pe_list_configuration_sets_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
+    {n_PageSize, offsetof(pe_list_configuration_sets_input_t, page_size), PE_T_INT, PE_M_QUERY, &int_0_2147483647},
 };
 static const pe_shape_t pe_list_configuration_sets_input_shape = {pe_list_configuration_sets_input_members, 2, sizeof(pe_list_configuration_sets_input_t)};
 
-static const pe_member_t configuration_set_name_list_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_list_configuration_sets_output_members[] = {
-    {n_ConfigurationSets, offsetof(pe_list_configuration_sets_output_t, configuration_sets), PE_T_LIST, 0, &configuration_set_name_list_elem},
+    {n_ConfigurationSets, offsetof(pe_list_configuration_sets_output_t, configuration_sets), PE_T_LIST, 0, &string_elem},
     {n_NextToken, offsetof(pe_list_configuration_sets_output_t, next_token), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_list_configuration_sets_output_shape = {pe_list_configuration_sets_output_members, 2, sizeof(pe_list_configuration_sets_output_t)};
 
-static const pe_member_t pe_list_dedicated_ip_pools_input_members[] = {
-    {n_NextToken, offsetof(pe_list_dedicated_ip_pools_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
-    {n_PageSize, offsetof(pe_list_dedicated_ip_pools_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_2147483647},
-};
-static const pe_shape_t pe_list_dedicated_ip_pools_input_shape = {pe_list_dedicated_ip_pools_input_members, 2, sizeof(pe_list_dedicated_ip_pools_input_t)};
-
-static const pe_member_t list_of_dedicated_ip_pools_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_list_dedicated_ip_pools_output_members[] = {
-    {n_DedicatedIpPools, offsetof(pe_list_dedicated_ip_pools_output_t, dedicated_ip_pools), PE_T_LIST, 0, &list_of_dedicated_ip_pools_elem},
+    {n_DedicatedIpPools, offsetof(pe_list_dedicated_ip_pools_output_t, dedicated_ip_pools), PE_T_LIST, 0, &string_elem},
     {n_NextToken, offsetof(pe_list_dedicated_ip_pools_output_t, next_token), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_list_dedicated_ip_pools_output_shape = {pe_list_dedicated_ip_pools_output_members, 2, sizeof(pe_list_dedicated_ip_pools_output_t)};
 
 static const pe_member_t pe_list_email_identities_input_members[] = {
     {n_NextToken, offsetof(pe_list_email_identities_input_t, next_token), PE_T_STRING, PE_M_QUERY, NULL},
-    {n_PageSize, offsetof(pe_list_email_identities_input_t, page_size), PE_T_INT, PE_M_QUERY, &range_0_1000},
+    {n_PageSize, offsetof(pe_list_email_identities_input_t, page_size), PE_T_INT, PE_M_QUERY, &int_0_1000},
 };
 static const pe_shape_t pe_list_email_identities_input_shape = {pe_list_email_identities_input_members, 2, sizeof(pe_list_email_identities_input_t)};
 
 static const pe_member_t pe_identity_info_members[] = {
-    {n_IdentityType, offsetof(pe_identity_info_t, identity_type), PE_T_STRING, 0, identity_type_values},
+    {n_IdentityType, offsetof(pe_identity_info_t, identity_type), PE_T_STRING, 0, NULL},
     {n_IdentityName, offsetof(pe_identity_info_t, identity_name), PE_T_STRING, 0, NULL},
-    {n_SendingEnabled, offsetof(pe_identity_info_t, sending_enabled), PE_T_BOOL, 0, NULL},
+    {n_SendingEnabled, offsetof(pe_identity_info_t, sending_enabled), PE_T_BOOL, 0, &pe_kind_bool},
 };
 static const pe_shape_t pe_identity_info_shape = {pe_identity_info_members, 3, sizeof(pe_identity_info_t)};
 
-static const pe_member_t identity_info_list_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_identity_info_shape};
+static const pe_member_t identity_info_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_identity_info_shape};
 static const pe_member_t pe_list_email_identities_output_members[] = {
-    {n_EmailIdentities, offsetof(pe_list_email_identities_output_t, email_identities), PE_T_LIST, 0, &identity_info_list_elem},
+    {n_EmailIdentities, offsetof(pe_list_email_identities_output_t, email_identities), PE_T_LIST, 0, &identity_info_elem},
     {n_NextToken, offsetof(pe_list_email_identities_output_t, next_token), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_list_email_identities_output_shape = {pe_list_email_identities_output_members, 2, sizeof(pe_list_email_identities_output_t)};
 
 static const pe_member_t pe_put_account_dedicated_ip_warmup_attributes_input_members[] = {
-    {n_AutoWarmupEnabled, offsetof(pe_put_account_dedicated_ip_warmup_attributes_input_t, auto_warmup_enabled), PE_T_BOOL, 0, NULL},
+    {n_AutoWarmupEnabled, offsetof(pe_put_account_dedicated_ip_warmup_attributes_input_t, auto_warmup_enabled), PE_T_BOOL, 0, &pe_kind_bool},
 };
 static const pe_shape_t pe_put_account_dedicated_ip_warmup_attributes_input_shape = {pe_put_account_dedicated_ip_warmup_attributes_input_members, 1, sizeof(pe_put_account_dedicated_ip_warmup_attributes_input_t)};
 
-static const pe_member_t pe_put_account_sending_attributes_input_members[] = {
-    {n_SendingEnabled, offsetof(pe_put_account_sending_attributes_input_t, sending_enabled), PE_T_BOOL, 0, NULL},
-};
-static const pe_shape_t pe_put_account_sending_attributes_input_shape = {pe_put_account_sending_attributes_input_members, 1, sizeof(pe_put_account_sending_attributes_input_t)};
-
 static const pe_member_t pe_put_configuration_set_delivery_options_input_members[] = {
     {n_ConfigurationSetName, offsetof(pe_put_configuration_set_delivery_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {n_TlsPolicy, offsetof(pe_put_configuration_set_delivery_options_input_t, tls_policy), PE_T_STRING, 0, tls_policy_values},
+    {n_TlsPolicy, offsetof(pe_put_configuration_set_delivery_options_input_t, tls_policy), PE_T_STRING, 0, &tls_policy_kind},
     {n_SendingPoolName, offsetof(pe_put_configuration_set_delivery_options_input_t, sending_pool_name), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_put_configuration_set_delivery_options_input_shape = {pe_put_configuration_set_delivery_options_input_members, 3, sizeof(pe_put_configuration_set_delivery_options_input_t)};
 
 static const pe_member_t pe_put_configuration_set_reputation_options_input_members[] = {
     {n_ConfigurationSetName, offsetof(pe_put_configuration_set_reputation_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {n_ReputationMetricsEnabled, offsetof(pe_put_configuration_set_reputation_options_input_t, reputation_metrics_enabled), PE_T_BOOL, 0, NULL},
+    {n_ReputationMetricsEnabled, offsetof(pe_put_configuration_set_reputation_options_input_t, reputation_metrics_enabled), PE_T_BOOL, 0, &pe_kind_bool},
 };
 static const pe_shape_t pe_put_configuration_set_reputation_options_input_shape = {pe_put_configuration_set_reputation_options_input_members, 2, sizeof(pe_put_configuration_set_reputation_options_input_t)};
 
 static const pe_member_t pe_put_configuration_set_sending_options_input_members[] = {
     {n_ConfigurationSetName, offsetof(pe_put_configuration_set_sending_options_input_t, configuration_set_name), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {n_SendingEnabled, offsetof(pe_put_configuration_set_sending_options_input_t, sending_enabled), PE_T_BOOL, 0, NULL},
+    {n_SendingEnabled, offsetof(pe_put_configuration_set_sending_options_input_t, sending_enabled), PE_T_BOOL, 0, &pe_kind_bool},
 };
 static const pe_shape_t pe_put_configuration_set_sending_options_input_shape = {pe_put_configuration_set_sending_options_input_members, 2, sizeof(pe_put_configuration_set_sending_options_input_t)};
 
@@ -469,34 +443,33 @@ static const pe_shape_t pe_put_dedicated_ip_in_pool_input_shape = {pe_put_dedica
 
 static const pe_member_t pe_put_dedicated_ip_warmup_attributes_input_members[] = {
     {n_Ip, offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, ip), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {n_WarmupPercentage, offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &range_0_100},
+    {n_WarmupPercentage, offsetof(pe_put_dedicated_ip_warmup_attributes_input_t, warmup_percentage), PE_T_INT, PE_M_REQUIRED, &int_0_100},
 };
 static const pe_shape_t pe_put_dedicated_ip_warmup_attributes_input_shape = {pe_put_dedicated_ip_warmup_attributes_input_members, 2, sizeof(pe_put_dedicated_ip_warmup_attributes_input_t)};
 
 static const pe_member_t pe_put_email_identity_dkim_attributes_input_members[] = {
     {n_EmailIdentity, offsetof(pe_put_email_identity_dkim_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {n_SigningEnabled, offsetof(pe_put_email_identity_dkim_attributes_input_t, signing_enabled), PE_T_BOOL, 0, NULL},
+    {n_SigningEnabled, offsetof(pe_put_email_identity_dkim_attributes_input_t, signing_enabled), PE_T_BOOL, 0, &pe_kind_bool},
 };
 static const pe_shape_t pe_put_email_identity_dkim_attributes_input_shape = {pe_put_email_identity_dkim_attributes_input_members, 2, sizeof(pe_put_email_identity_dkim_attributes_input_t)};
 
 static const pe_member_t pe_put_email_identity_feedback_attributes_input_members[] = {
     {n_EmailIdentity, offsetof(pe_put_email_identity_feedback_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
-    {n_EmailForwardingEnabled, offsetof(pe_put_email_identity_feedback_attributes_input_t, email_forwarding_enabled), PE_T_BOOL, 0, NULL},
+    {n_EmailForwardingEnabled, offsetof(pe_put_email_identity_feedback_attributes_input_t, email_forwarding_enabled), PE_T_BOOL, 0, &pe_kind_bool},
 };
 static const pe_shape_t pe_put_email_identity_feedback_attributes_input_shape = {pe_put_email_identity_feedback_attributes_input_members, 2, sizeof(pe_put_email_identity_feedback_attributes_input_t)};
 
 static const pe_member_t pe_put_email_identity_mail_from_attributes_input_members[] = {
     {n_EmailIdentity, offsetof(pe_put_email_identity_mail_from_attributes_input_t, email_identity), PE_T_STRING, PE_M_REQUIRED | PE_M_URI, NULL},
     {n_MailFromDomain, offsetof(pe_put_email_identity_mail_from_attributes_input_t, mail_from_domain), PE_T_STRING, 0, NULL},
-    {n_BehaviorOnMxFailure, offsetof(pe_put_email_identity_mail_from_attributes_input_t, behavior_on_mx_failure), PE_T_STRING, 0, behavior_on_mx_failure_values},
+    {n_BehaviorOnMxFailure, offsetof(pe_put_email_identity_mail_from_attributes_input_t, behavior_on_mx_failure), PE_T_STRING, 0, &behavior_on_mx_failure_kind},
 };
 static const pe_shape_t pe_put_email_identity_mail_from_attributes_input_shape = {pe_put_email_identity_mail_from_attributes_input_members, 3, sizeof(pe_put_email_identity_mail_from_attributes_input_t)};
 
-static const pe_member_t email_address_list_elem = {NULL, 0, PE_T_STRING, 0, NULL};
 static const pe_member_t pe_destination_members[] = {
-    {n_ToAddresses, offsetof(pe_destination_t, to_addresses), PE_T_LIST, 0, &email_address_list_elem},
-    {n_CcAddresses, offsetof(pe_destination_t, cc_addresses), PE_T_LIST, 0, &email_address_list_elem},
-    {n_BccAddresses, offsetof(pe_destination_t, bcc_addresses), PE_T_LIST, 0, &email_address_list_elem},
+    {n_ToAddresses, offsetof(pe_destination_t, to_addresses), PE_T_LIST, 0, &string_elem},
+    {n_CcAddresses, offsetof(pe_destination_t, cc_addresses), PE_T_LIST, 0, &string_elem},
+    {n_BccAddresses, offsetof(pe_destination_t, bcc_addresses), PE_T_LIST, 0, &string_elem},
 };
 static const pe_shape_t pe_destination_shape = {pe_destination_members, 3, sizeof(pe_destination_t)};
 
@@ -519,7 +492,7 @@ static const pe_member_t pe_message_members[] = {
 static const pe_shape_t pe_message_shape = {pe_message_members, 2, sizeof(pe_message_t)};
 
 static const pe_member_t pe_raw_message_members[] = {
-    {n_Data, offsetof(pe_raw_message_t, data), PE_T_BLOB, PE_M_REQUIRED, NULL},
+    {n_Data, offsetof(pe_raw_message_t, data), PE_T_BLOB, PE_M_REQUIRED, &pe_kind_blob},
 };
 static const pe_shape_t pe_raw_message_shape = {pe_raw_message_members, 1, sizeof(pe_raw_message_t)};
 
@@ -542,14 +515,14 @@ static const pe_member_t pe_message_tag_members[] = {
 };
 static const pe_shape_t pe_message_tag_shape = {pe_message_tag_members, 2, sizeof(pe_message_tag_t)};
 
-static const pe_member_t message_tag_list_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_message_tag_shape};
+static const pe_member_t message_tag_elem = {NULL, 0, PE_T_STRUCT, 0, &pe_message_tag_shape};
 static const pe_member_t pe_send_email_input_members[] = {
     {n_FromEmailAddress, offsetof(pe_send_email_input_t, from_email_address), PE_T_STRING, 0, NULL},
     {n_Destination, offsetof(pe_send_email_input_t, destination), PE_T_STRUCT, PE_M_REQUIRED, &pe_destination_shape},
-    {n_ReplyToAddresses, offsetof(pe_send_email_input_t, reply_to_addresses), PE_T_LIST, 0, &email_address_list_elem},
+    {n_ReplyToAddresses, offsetof(pe_send_email_input_t, reply_to_addresses), PE_T_LIST, 0, &string_elem},
     {n_FeedbackForwardingEmailAddress, offsetof(pe_send_email_input_t, feedback_forwarding_email_address), PE_T_STRING, 0, NULL},
     {n_Content, offsetof(pe_send_email_input_t, content), PE_T_STRUCT, PE_M_REQUIRED, &pe_email_content_shape},
-    {n_EmailTags, offsetof(pe_send_email_input_t, email_tags), PE_T_LIST, 0, &message_tag_list_elem},
+    {n_EmailTags, offsetof(pe_send_email_input_t, email_tags), PE_T_LIST, 0, &message_tag_elem},
     {n_ConfigurationSetName, offsetof(pe_send_email_input_t, configuration_set_name), PE_T_STRING, 0, NULL},
 };
 static const pe_shape_t pe_send_email_input_shape = {pe_send_email_input_members, 7, sizeof(pe_send_email_input_t)};
@@ -595,36 +568,36 @@ static const char put_email_identity_feedback_attributes_path[] = "identities/#/
 static const char put_email_identity_mail_from_attributes_path[] = "identities/#/mail-from";
 static const char send_email_path[] = "outbound-emails";
 
-const pe_operation_t pe_op_create_configuration_set = {create_configuration_set_name, method_POST, create_configuration_set_path, &pe_create_configuration_set_input_shape, &empty_shape};
-const pe_operation_t pe_op_create_configuration_set_event_destination = {create_configuration_set_event_destination_name, method_POST, create_configuration_set_event_destination_path, &pe_create_configuration_set_event_destination_input_shape, &empty_shape};
-const pe_operation_t pe_op_create_dedicated_ip_pool = {create_dedicated_ip_pool_name, method_POST, create_dedicated_ip_pool_path, &pe_create_dedicated_ip_pool_input_shape, &empty_shape};
-const pe_operation_t pe_op_create_email_identity = {create_email_identity_name, method_POST, create_email_identity_path, &pe_create_email_identity_input_shape, &pe_create_email_identity_output_shape};
-const pe_operation_t pe_op_delete_configuration_set = {delete_configuration_set_name, method_DELETE, delete_configuration_set_path, &pe_delete_configuration_set_input_shape, &empty_shape};
-const pe_operation_t pe_op_delete_configuration_set_event_destination = {delete_configuration_set_event_destination_name, method_DELETE, delete_configuration_set_event_destination_path, &pe_delete_configuration_set_event_destination_input_shape, &empty_shape};
-const pe_operation_t pe_op_delete_dedicated_ip_pool = {delete_dedicated_ip_pool_name, method_DELETE, delete_dedicated_ip_pool_path, &pe_delete_dedicated_ip_pool_input_shape, &empty_shape};
-const pe_operation_t pe_op_delete_email_identity = {delete_email_identity_name, method_DELETE, delete_email_identity_path, &pe_delete_email_identity_input_shape, &empty_shape};
-const pe_operation_t pe_op_get_account = {get_account_name, method_GET, get_account_path, &empty_shape, &pe_get_account_output_shape};
-const pe_operation_t pe_op_get_configuration_set = {get_configuration_set_name, method_GET, delete_configuration_set_path, &pe_get_configuration_set_input_shape, &pe_get_configuration_set_output_shape};
-const pe_operation_t pe_op_get_configuration_set_event_destinations = {get_configuration_set_event_destinations_name, method_GET, create_configuration_set_event_destination_path, &pe_get_configuration_set_event_destinations_input_shape, &pe_get_configuration_set_event_destinations_output_shape};
-const pe_operation_t pe_op_get_dedicated_ip = {get_dedicated_ip_name, method_GET, get_dedicated_ip_path, &pe_get_dedicated_ip_input_shape, &pe_get_dedicated_ip_output_shape};
-const pe_operation_t pe_op_get_dedicated_ips = {get_dedicated_ips_name, method_GET, get_dedicated_ips_path, &pe_get_dedicated_ips_input_shape, &pe_get_dedicated_ips_output_shape};
-const pe_operation_t pe_op_get_email_identity = {get_email_identity_name, method_GET, delete_email_identity_path, &pe_get_email_identity_input_shape, &pe_get_email_identity_output_shape};
-const pe_operation_t pe_op_list_configuration_sets = {list_configuration_sets_name, method_GET, create_configuration_set_path, &pe_list_configuration_sets_input_shape, &pe_list_configuration_sets_output_shape};
-const pe_operation_t pe_op_list_dedicated_ip_pools = {list_dedicated_ip_pools_name, method_GET, create_dedicated_ip_pool_path, &pe_list_dedicated_ip_pools_input_shape, &pe_list_dedicated_ip_pools_output_shape};
-const pe_operation_t pe_op_list_email_identities = {list_email_identities_name, method_GET, create_email_identity_path, &pe_list_email_identities_input_shape, &pe_list_email_identities_output_shape};
-const pe_operation_t pe_op_put_account_dedicated_ip_warmup_attributes = {put_account_dedicated_ip_warmup_attributes_name, method_PUT, put_account_dedicated_ip_warmup_attributes_path, &pe_put_account_dedicated_ip_warmup_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_account_sending_attributes = {put_account_sending_attributes_name, method_PUT, put_account_sending_attributes_path, &pe_put_account_sending_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_configuration_set_delivery_options = {put_configuration_set_delivery_options_name, method_PUT, put_configuration_set_delivery_options_path, &pe_put_configuration_set_delivery_options_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_configuration_set_reputation_options = {put_configuration_set_reputation_options_name, method_PUT, put_configuration_set_reputation_options_path, &pe_put_configuration_set_reputation_options_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_configuration_set_sending_options = {put_configuration_set_sending_options_name, method_PUT, put_configuration_set_sending_options_path, &pe_put_configuration_set_sending_options_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_configuration_set_tracking_options = {put_configuration_set_tracking_options_name, method_PUT, put_configuration_set_tracking_options_path, &pe_put_configuration_set_tracking_options_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_dedicated_ip_in_pool = {put_dedicated_ip_in_pool_name, method_PUT, put_dedicated_ip_in_pool_path, &pe_put_dedicated_ip_in_pool_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_dedicated_ip_warmup_attributes = {put_dedicated_ip_warmup_attributes_name, method_PUT, put_dedicated_ip_warmup_attributes_path, &pe_put_dedicated_ip_warmup_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_email_identity_dkim_attributes = {put_email_identity_dkim_attributes_name, method_PUT, put_email_identity_dkim_attributes_path, &pe_put_email_identity_dkim_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_email_identity_feedback_attributes = {put_email_identity_feedback_attributes_name, method_PUT, put_email_identity_feedback_attributes_path, &pe_put_email_identity_feedback_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_put_email_identity_mail_from_attributes = {put_email_identity_mail_from_attributes_name, method_PUT, put_email_identity_mail_from_attributes_path, &pe_put_email_identity_mail_from_attributes_input_shape, &empty_shape};
-const pe_operation_t pe_op_send_email = {send_email_name, method_POST, send_email_path, &pe_send_email_input_shape, &pe_send_email_output_shape};
-const pe_operation_t pe_op_update_configuration_set_event_destination = {update_configuration_set_event_destination_name, method_PUT, delete_configuration_set_event_destination_path, &pe_update_configuration_set_event_destination_input_shape, &empty_shape};
+const pe_operation_t pe_op_create_configuration_set = {create_configuration_set_name, method_POST, create_configuration_set_path, &pe_create_configuration_set_input_shape, &empty_shape, NULL};
+const pe_operation_t pe_op_create_configuration_set_event_destination = {create_configuration_set_event_destination_name, method_POST, create_configuration_set_event_destination_path, &pe_create_configuration_set_event_destination_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_create_dedicated_ip_pool = {create_dedicated_ip_pool_name, method_POST, create_dedicated_ip_pool_path, &pe_create_dedicated_ip_pool_input_shape, &empty_shape, NULL};
+const pe_operation_t pe_op_create_email_identity = {create_email_identity_name, method_POST, create_email_identity_path, &pe_create_email_identity_input_shape, &pe_create_email_identity_output_shape, NULL};
+const pe_operation_t pe_op_delete_configuration_set = {delete_configuration_set_name, method_DELETE, delete_configuration_set_path, &pe_delete_configuration_set_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_delete_configuration_set_event_destination = {delete_configuration_set_event_destination_name, method_DELETE, delete_configuration_set_event_destination_path, &pe_delete_configuration_set_event_destination_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_delete_dedicated_ip_pool = {delete_dedicated_ip_pool_name, method_DELETE, delete_dedicated_ip_pool_path, &pe_delete_dedicated_ip_pool_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_delete_email_identity = {delete_email_identity_name, method_DELETE, delete_email_identity_path, &pe_delete_email_identity_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_get_account = {get_account_name, method_GET, get_account_path, &empty_shape, &pe_get_account_output_shape, NULL};
+const pe_operation_t pe_op_get_configuration_set = {get_configuration_set_name, method_GET, delete_configuration_set_path, &pe_delete_configuration_set_input_shape, &pe_get_configuration_set_output_shape, pe_build_target};
+const pe_operation_t pe_op_get_configuration_set_event_destinations = {get_configuration_set_event_destinations_name, method_GET, create_configuration_set_event_destination_path, &pe_delete_configuration_set_input_shape, &pe_get_configuration_set_event_destinations_output_shape, pe_build_target};
+const pe_operation_t pe_op_get_dedicated_ip = {get_dedicated_ip_name, method_GET, get_dedicated_ip_path, &pe_get_dedicated_ip_input_shape, &pe_get_dedicated_ip_output_shape, pe_build_target};
+const pe_operation_t pe_op_get_dedicated_ips = {get_dedicated_ips_name, method_GET, get_dedicated_ips_path, &pe_get_dedicated_ips_input_shape, &pe_get_dedicated_ips_output_shape, pe_build_target};
+const pe_operation_t pe_op_get_email_identity = {get_email_identity_name, method_GET, delete_email_identity_path, &pe_delete_email_identity_input_shape, &pe_get_email_identity_output_shape, pe_build_target};
+const pe_operation_t pe_op_list_configuration_sets = {list_configuration_sets_name, method_GET, create_configuration_set_path, &pe_list_configuration_sets_input_shape, &pe_list_configuration_sets_output_shape, pe_build_target};
+const pe_operation_t pe_op_list_dedicated_ip_pools = {list_dedicated_ip_pools_name, method_GET, create_dedicated_ip_pool_path, &pe_list_configuration_sets_input_shape, &pe_list_dedicated_ip_pools_output_shape, pe_build_target};
+const pe_operation_t pe_op_list_email_identities = {list_email_identities_name, method_GET, create_email_identity_path, &pe_list_email_identities_input_shape, &pe_list_email_identities_output_shape, pe_build_target};
+const pe_operation_t pe_op_put_account_dedicated_ip_warmup_attributes = {put_account_dedicated_ip_warmup_attributes_name, method_PUT, put_account_dedicated_ip_warmup_attributes_path, &pe_put_account_dedicated_ip_warmup_attributes_input_shape, &empty_shape, NULL};
+const pe_operation_t pe_op_put_account_sending_attributes = {put_account_sending_attributes_name, method_PUT, put_account_sending_attributes_path, &pe_sending_options_shape, &empty_shape, NULL};
+const pe_operation_t pe_op_put_configuration_set_delivery_options = {put_configuration_set_delivery_options_name, method_PUT, put_configuration_set_delivery_options_path, &pe_put_configuration_set_delivery_options_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_put_configuration_set_reputation_options = {put_configuration_set_reputation_options_name, method_PUT, put_configuration_set_reputation_options_path, &pe_put_configuration_set_reputation_options_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_put_configuration_set_sending_options = {put_configuration_set_sending_options_name, method_PUT, put_configuration_set_sending_options_path, &pe_put_configuration_set_sending_options_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_put_configuration_set_tracking_options = {put_configuration_set_tracking_options_name, method_PUT, put_configuration_set_tracking_options_path, &pe_put_configuration_set_tracking_options_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_put_dedicated_ip_in_pool = {put_dedicated_ip_in_pool_name, method_PUT, put_dedicated_ip_in_pool_path, &pe_put_dedicated_ip_in_pool_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_put_dedicated_ip_warmup_attributes = {put_dedicated_ip_warmup_attributes_name, method_PUT, put_dedicated_ip_warmup_attributes_path, &pe_put_dedicated_ip_warmup_attributes_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_put_email_identity_dkim_attributes = {put_email_identity_dkim_attributes_name, method_PUT, put_email_identity_dkim_attributes_path, &pe_put_email_identity_dkim_attributes_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_put_email_identity_feedback_attributes = {put_email_identity_feedback_attributes_name, method_PUT, put_email_identity_feedback_attributes_path, &pe_put_email_identity_feedback_attributes_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_put_email_identity_mail_from_attributes = {put_email_identity_mail_from_attributes_name, method_PUT, put_email_identity_mail_from_attributes_path, &pe_put_email_identity_mail_from_attributes_input_shape, &empty_shape, pe_build_target};
+const pe_operation_t pe_op_send_email = {send_email_name, method_POST, send_email_path, &pe_send_email_input_shape, &pe_send_email_output_shape, NULL};
+const pe_operation_t pe_op_update_configuration_set_event_destination = {update_configuration_set_event_destination_name, method_PUT, delete_configuration_set_event_destination_path, &pe_update_configuration_set_event_destination_input_shape, &empty_shape, pe_build_target};
 
 const pe_operation_t *const pe_operations[] = {
     &pe_op_create_configuration_set,

@@ -220,8 +220,9 @@ static void test_blob(void)
     diag_is(&diag, "EmailTags[1].Name");
 }
 
-/* Every arena size below the need fails without touching the text, and
- * reports the exact need once the tokens fit; the exact size succeeds. */
+/* A size query gives the exact need; every arena size below it fails
+ * without touching the text and reports the same need; the exact size
+ * succeeds. */
 static void test_arena_sizes(void)
 {
     const char *json =
@@ -229,7 +230,7 @@ static void test_arena_sizes(void)
         "\"Content\":{\"Simple\":{\"Subject\":{\"Data\":\"s\\n\"},"
         "\"Body\":{\"Html\":{\"Data\":\"<b>\"}}}},"
         "\"EmailTags\":[{\"Name\":\"n\",\"Value\":\"v\"}]}";
-    size_t len = strlen(json), exact = 0, tokens = 0;
+    size_t len = strlen(json), exact = 0;
     char *text = malloc(len + 1);
     unsigned char *small = malloc(sizeof arena);
     pe_send_email_input_t in;
@@ -238,26 +239,21 @@ static void test_arena_sizes(void)
 
     memcpy(text, json, len + 1);
     CHECK_EQ_INT(pe_json_decode(pe_op_send_email.input, text, len, &in, NULL, 0,
-                                &tokens, &diag),
+                                &exact, &diag),
                  PE_ERR_BUFFER_TOO_SMALL);
-    CHECK(tokens > 0, "size query gives the token need");
-    CHECK_EQ_INT(pe_json_decode(pe_op_send_email.input, text, len, &in, arena,
-                                tokens, &exact, &diag),
-                 PE_ERR_BUFFER_TOO_SMALL);
-    CHECK(exact > tokens, "with the tokens in, the exact need is known");
+    CHECK(exact > 0, "the size query gives the need");
     for (size_t cap = 0; cap < exact; cap++) {
         size_t need = 0;
         memset(small, 0xA5, sizeof arena);
         pe_status_t st = pe_json_decode(pe_op_send_email.input, text, len, &in,
                                         small, cap, &need, &diag);
-        all_ok &= st == PE_ERR_BUFFER_TOO_SMALL &&
-                  (cap < tokens ? need == tokens : need == exact);
+        all_ok &= st == PE_ERR_BUFFER_TOO_SMALL && need == exact;
         untouched &= memcmp(text, json, len + 1) == 0;
         for (size_t k = cap; k < sizeof arena; k++) {
             all_ok &= small[k] == 0xA5;
         }
     }
-    CHECK(all_ok, "every arena below %zu bytes: too small, exact need, "
+    CHECK(all_ok, "every arena below %zu bytes: too small, the exact need, "
                   "nothing written past the capacity", exact);
     CHECK(untouched, "a too-small arena leaves the text as it was");
     size_t need = 0;
@@ -267,8 +263,69 @@ static void test_arena_sizes(void)
     CHECK(in.destination && in.destination->to_addresses.count == 2 &&
               strcmp(in.destination->to_addresses.items[0], "a\xC3\xA9") == 0,
           "decoded at the exact size");
+    /* a body that needs no arena at all decodes without one */
+    {
+        static const char body[] = "{\"MessageId\":\"m\\u0031\"}";
+        pe_send_email_output_t o;
+        memcpy(text, body, sizeof body);
+        CHECK_EQ_INT(pe_json_decode(pe_op_send_email.output, text,
+                                    sizeof body - 1, &o, NULL,
+                                    0, &need, &diag),
+                     PE_OK);
+        CHECK(need == 0 && o.message_id && strcmp(o.message_id, "m1") == 0,
+              "no arena: need %zu, MessageId unescaped", need);
+    }
     free(small);
     free(text);
+}
+
+/* Text nested deeper than 32 levels takes a bit per level from the arena:
+ * without room for them the need is a lower bound, then exact. */
+static void test_arena_deep(void)
+{
+    static char json[800];
+    static char text[800];
+    size_t n = 0, need1 = 0, need2 = 0, need = 0;
+    pe_get_account_output_t out;
+    pe_diag_t diag;
+
+    n += (size_t)snprintf(json, sizeof json, "{\"Unknown\":");
+    for (int k = 0; k < 100; k++) {
+        json[n++] = k % 2 ? '[' : '{';
+        if (k % 2 == 0) {
+            memcpy(json + n, "\"k\":", 4);
+            n += 4;
+        }
+    }
+    for (int k = 99; k >= 0; k--) {
+        json[n++] = k % 2 ? ']' : '}';
+    }
+    n += (size_t)snprintf(json + n, sizeof json - n,
+                          ",\"SendQuota\":{\"MaxSendRate\":2}}");
+    memcpy(text, json, n + 1);
+    CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, NULL,
+                                0, &need1, &diag),
+                 PE_ERR_BUFFER_TOO_SMALL);
+    CHECK_EQ_INT(need1, (101 + 7) / 8); /* the bits: the lower bound */
+    CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, arena,
+                                need1, &need2, &diag),
+                 PE_ERR_BUFFER_TOO_SMALL);
+    CHECK(need2 > need1, "with the bits in, the exact need: %zu", need2);
+    CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, arena,
+                                need2 - 1, &need, &diag),
+                 PE_ERR_BUFFER_TOO_SMALL);
+    CHECK(memcmp(text, json, n + 1) == 0, "the text is as it was");
+    CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, arena,
+                                need2, &need, &diag),
+                 PE_OK);
+    CHECK(out.send_quota && out.send_quota->max_send_rate.value == 2.0,
+          "decoded past 100 levels of an unknown member");
+    /* a closer of the wrong kind 101 levels down */
+    memcpy(text, json, n + 1);
+    *strchr(text, ']') = '}';
+    CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, arena,
+                                sizeof arena, &need, &diag),
+                 PE_ERR_JSON);
 }
 
 /* text with ' for " into buf (cap bytes); false if it does not fit. */
@@ -528,6 +585,7 @@ int main(void)
     test_numbers();
     test_blob();
     test_arena_sizes();
+    test_arena_deep();
     test_strict_refusals();
     test_strict_documents();
     test_strict_accepts();

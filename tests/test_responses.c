@@ -61,45 +61,38 @@ static void decoded_free(decoded_t *d)
 }
 
 /*
- * Decodes a body the way a caller with no idea of the size does: arena 0
- * (the parser's tokens: a lower bound), then what that said, then the
- * exact figure. Then checks the figure is exact: every smaller arena is
- * too small (reporting the lower bound or the same exact figure, the text
- * left as it was, so the same text decodes afterwards) and the exact
- * arena decodes. On PE_OK, out points into *d (free it after the checks).
+ * Decodes a body the way a caller with no idea of the size does: arena 0,
+ * which gives the exact need (or decodes, when the body needs none). Then
+ * checks the figure is exact: every smaller arena is too small, reports
+ * the same figure and leaves the text as it was (so the same text decodes
+ * afterwards), and the exact arena decodes. On PE_OK, out points into *d
+ * (free it after the checks).
  */
 static pe_status_t decode_sized(const char *what, const pe_shape_t *shape,
                                 const char *quoted, void *out, decoded_t *d)
 {
-    size_t len, tokens = 0, exact = 0, need = 0;
+    size_t len, exact = 0, need = 0;
     unsigned char *arena;
     pe_status_t st;
     bool sizes_ok = true;
+    char *orig = body_of(quoted, &len);
 
     memset(d, 0, sizeof *d);
     d->text = body_of(quoted, &len);
-    st = decode_into(shape, d->text, len, out, 0, &arena, &tokens, NULL);
-    CHECK(st == PE_ERR_BUFFER_TOO_SMALL && tokens > 0,
-          "%s: size query: %s, %zu", what, pe_strerror(st), tokens);
-    st = decode_into(shape, d->text, len, out, tokens, &arena, &exact, NULL);
-    free(arena);
-    if (st == PE_OK) {
-        exact = tokens; /* nothing but tokens: the lower bound was it */
-    } else {
-        CHECK(st == PE_ERR_BUFFER_TOO_SMALL && exact > tokens,
-              "%s: at %zu bytes: %s, %zu", what, tokens, pe_strerror(st),
-              exact);
-    }
+    st = decode_into(shape, d->text, len, out, 0, &arena, &exact, NULL);
+    CHECK(st == (exact ? PE_ERR_BUFFER_TOO_SMALL : PE_OK),
+          "%s: size query: %s, %zu", what, pe_strerror(st), exact);
     free(d->text);
     d->text = body_of(quoted, &len);
     for (size_t cap = 0; cap < exact; cap++) {
         st = decode_into(shape, d->text, len, out, cap, &arena, &need, NULL);
         free(arena);
-        sizes_ok &= st == PE_ERR_BUFFER_TOO_SMALL &&
-                    need == (cap < tokens ? tokens : exact);
+        sizes_ok &= st == PE_ERR_BUFFER_TOO_SMALL && need == exact &&
+                    memcmp(d->text, orig, len) == 0;
     }
-    CHECK(sizes_ok, "%s: every arena below %zu bytes is too small and says "
-                    "%zu or %zu", what, exact, tokens, exact);
+    CHECK(sizes_ok, "%s: every arena below %zu bytes is too small, says so "
+                    "and leaves the text", what, exact);
+    free(orig);
     st = decode_into(shape, d->text, len, out, exact, &d->arena, &need, NULL);
     CHECK(st == PE_OK && need == exact, "%s: at the exact %zu bytes: %s", what,
           exact, pe_strerror(st));
@@ -109,10 +102,10 @@ static pe_status_t decode_sized(const char *what, const pe_shape_t *shape,
     return st;
 }
 
-/* A body that must not decode: PE_ERR_JSON, whatever the arena: first
- * one that holds exactly the parser's tokens (so a read past the last
- * token is a heap overflow ASan reports), then a roomy one (diag compared
- * when want_path). */
+/* A body that must not decode: PE_ERR_JSON, whatever the arena: none
+ * (or, when that was too small, exactly the need it reported, so a write
+ * past it is a heap overflow ASan reports), then a roomy one (diag
+ * compared when want_path). */
 static void expect_malformed(const char *what, const pe_shape_t *shape,
                              const char *text, size_t len,
                              const char *want_path, const char *want_reason)
@@ -121,19 +114,19 @@ static void expect_malformed(const char *what, const pe_shape_t *shape,
     char *copy = malloc(len ? len : 1);
     any_output_t out;
     unsigned char *arena;
-    size_t tokens = 0, need;
+    size_t first = 0, need;
     pe_diag_t diag;
     memcpy(copy, text, len);
     pe_status_t st =
-        decode_into(shape, copy, len, &out, 0, &arena, &tokens, &diag);
+        decode_into(shape, copy, len, &out, 0, &arena, &first, &diag);
     if (st == PE_ERR_BUFFER_TOO_SMALL) {
-        st = decode_into(shape, copy, len, &out, tokens, &arena, &need, &diag);
-        free(arena);
-        CHECK(st == PE_ERR_JSON, "%s [%.*s] at %zu bytes: %s", what, (int)len,
-              text, tokens, pe_strerror(st));
-        st = decode_into(shape, copy, len, &out, roomy, &arena, &need, &diag);
+        st = decode_into(shape, copy, len, &out, first, &arena, &need, &diag);
         free(arena);
     }
+    CHECK(st == PE_ERR_JSON, "%s [%.*s] at %zu bytes: %s", what, (int)len,
+          text, first, pe_strerror(st));
+    st = decode_into(shape, copy, len, &out, roomy, &arena, &need, &diag);
+    free(arena);
     CHECK(st == PE_ERR_JSON, "%s [%.*s]: %s", what, (int)len, text,
           pe_strerror(st));
     if (want_path && st == PE_ERR_JSON) {
@@ -615,9 +608,9 @@ static void test_operation(const pe_operation_t *op)
                           c->bad_reason);
 }
 
-/* Bodies whose keys and values do not pair up (jsmn tokenizes them
- * without complaint): a key without a value, a value with two, a string
- * with a value hung on it. */
+/* Bodies whose keys and values do not pair up (a tokenizer such as jsmn
+ * lets them by): a key without a value, a value with two, a string with a
+ * value hung on it. */
 static void test_structure(void)
 {
     static const struct {

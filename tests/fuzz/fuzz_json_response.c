@@ -11,22 +11,18 @@
  *   align  the arena starts align % 8 bytes after an aligned address
  *
  * Checked: only the documented statuses; on PE_ERR_BUFFER_TOO_SMALL the
- * need exceeds the capacity and the output holds no view; re-running on a
- * fresh copy of the text with exactly the need gives PE_OK or a non-size
- * error -- never another size error when the arena that reported the need
- * held the parser's tokens (otherwise the need is a lower bound and the
- * next run tells the rest; at most three runs in all), and one byte less
- * than a need that worked is a size error; on
+ * need exceeds the capacity, the output holds no view and the text is as
+ * it was; re-running with exactly the need gives PE_OK or a non-size error
+ * -- never another size error when the text nests at most 32 levels or the
+ * arena that reported the need held a bit per level (otherwise the need is
+ * a lower bound and the next run tells the rest; at most three runs in
+ * all), and one byte less than a need that worked is a size error; on
  * PE_OK every view points inside the text (strings, NUL-terminated there)
  * or inside the arena (structs, lists, blobs); decoding the same text again
  * gives the same status and need.
  */
 #include "fuzz_common.h"
 #include "pe_internal.h" /* the client's error body */
-
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
 
 #include <stddef.h>
 
@@ -58,7 +54,7 @@ static result_t decode_once(const pe_shape_t *shape, const uint8_t *text,
     FUZZ_CHECK(r.st == PE_OK || r.st == PE_ERR_JSON ||
                    r.st == PE_ERR_BUFFER_TOO_SMALL || r.st == PE_ERR_INVALID_ARGUMENT,
                "status %d", (int)r.st);
-    /* a text over INT_MAX is the only invalid argument we could cause */
+    /* the arguments are all valid */
     FUZZ_CHECK(r.st != PE_ERR_INVALID_ARGUMENT, "invalid argument");
     FUZZ_CHECK(diag.depth <= PE_DIAG_MAX_DEPTH, "diag depth %u", diag.depth);
     if (r.st == PE_ERR_BUFFER_TOO_SMALL) {
@@ -66,6 +62,8 @@ static result_t decode_once(const pe_shape_t *shape, const uint8_t *text,
                    "size error with need %zu for capacity %zu", r.needed, cap);
         FUZZ_CHECK(fuzz_all_zero(out, shape->size),
                    "output holds views after a size error");
+        FUZZ_CHECK(len == 0 || memcmp(json, text, len) == 0,
+                   "the text changed on a size error");
     }
     if (r.st == PE_OK) {
         fuzz_views_t v = {json, len, arena, null_arena ? 0 : cap};
@@ -89,12 +87,23 @@ static result_t decode_once(const pe_shape_t *shape, const uint8_t *text,
     return r;
 }
 
-/* Tokens jsmn makes of the text (as lib/json_read.c configures it). */
-static int count_tokens(const uint8_t *text, size_t len)
+/* The most brackets open at once outside strings (at least what the
+ * decoder counts: it stops at the end of the top-level object). */
+static size_t nesting(const uint8_t *text, size_t len)
 {
-    jsmn_parser p;
-    jsmn_init(&p);
-    return jsmn_parse(&p, (const char *)text, len, NULL, 0);
+    size_t depth = 0, max = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '"') {
+            while (++i < len && text[i] != '"') {
+                i += (size_t)(text[i] == '\\');
+            }
+        } else if (text[i] == '[' || text[i] == '{') {
+            max = ++depth > max ? depth : max;
+        } else if ((text[i] == ']' || text[i] == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return max;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -132,26 +141,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     /* Re-run with exactly the need, as a caller would, until it is no
-     * longer a size error. A need reported by a run whose arena held the
-     * parser's tokens is exact: the next run must not be a size error.
-     * Otherwise it is a lower bound (pe_model.h), so another size error
-     * may follow -- for a NULL arena, and then once more when the arena
-     * starts unaligned and the tokens do not fit after the lead. */
-    int ntok = count_tokens(data, size);
+     * longer a size error. A need reported by a run whose arena (not
+     * NULL: the same alignment) held a bit per level of a text nesting
+     * deeper than 32 levels, or any arena for a shallower text, is exact:
+     * the next run must not be a size error. Otherwise it is a lower
+     * bound (pe_model.h), so another size error may follow -- for a NULL
+     * arena (it leaves out the lead of an unaligned one), and then once
+     * more when the bits do not fit after the lead. */
+    size_t deep = nesting(data, size);
+    size_t bits = deep > 32 ? (deep + 7u) / 8u : 0;
     size_t cur_cap = cap, lead = (8u - align) % 8u;
     int cur_null = null_arena;
     result_t prev = r;
     for (int run = 1;; run++) {
-        int tokens_fit = ntok > 0 && !cur_null && cur_cap >= lead &&
-                         cur_cap - lead >= (size_t)ntok * sizeof(jsmntok_t);
+        int bits_fit = !cur_null && cur_cap >= lead &&
+                       cur_cap - lead >= bits;
         exact = decode_once(shape, data, size, prev.needed, align, 0);
         FUZZ_LOG("json: re-run %d with %zu: status %d, need %zu\n", run,
                  prev.needed, (int)exact.st, exact.needed);
         if (exact.st != PE_ERR_BUFFER_TOO_SMALL) {
             break;
         }
-        FUZZ_CHECK(!tokens_fit,
-                   "need %zu was exact (the tokens fitted in %zu) yet a run "
+        FUZZ_CHECK(!bits_fit,
+                   "need %zu was exact (the bits fitted in %zu) yet a run "
                    "with it says %zu", prev.needed, cur_cap, exact.needed);
         FUZZ_CHECK(exact.needed > prev.needed, "need %zu not above %zu",
                    exact.needed, prev.needed);

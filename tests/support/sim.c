@@ -307,14 +307,15 @@ typedef struct {
 
 static const pe_member_t fault_members[] = {
     {"kind", offsetof(fault_input_t, kind), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"count", offsetof(fault_input_t, count), PE_T_INT, 0, NULL},
-    {"ms", offsetof(fault_input_t, ms), PE_T_INT, 0, NULL},
-    {"retry_after", offsetof(fault_input_t, retry_after), PE_T_INT, 0, NULL},
+    {"count", offsetof(fault_input_t, count), PE_T_INT, 0, &pe_kind_int},
+    {"ms", offsetof(fault_input_t, ms), PE_T_INT, 0, &pe_kind_int},
+    {"retry_after", offsetof(fault_input_t, retry_after), PE_T_INT, 0,
+     &pe_kind_int},
 };
 static const pe_shape_t fault_shape = {fault_members, 4,
                                        sizeof(fault_input_t)};
 static const pe_operation_t fault_op = {"SimFault", "POST", "/_sim/faults",
-                                        &fault_shape, &no_output};
+                                        &fault_shape, &no_output, NULL};
 
 typedef struct {
     const char *identity;
@@ -329,15 +330,16 @@ static const pe_member_t verify_members[] = {
 static const pe_shape_t verify_shape = {verify_members, 2,
                                         sizeof(verify_input_t)};
 static const pe_operation_t verify_op = {"SimVerify", "POST", "/_sim/verify",
-                                         &verify_shape, &no_output};
+                                         &verify_shape, &no_output, NULL};
 
 static const pe_member_t account_members[] = {
     {"ProductionAccessEnabled",
      offsetof(pe_sim_account_t, production_access_enabled), PE_T_BOOL, 0,
-     NULL},
+     &pe_kind_bool},
     {"SendingEnabled", offsetof(pe_sim_account_t, sending_enabled), PE_T_BOOL,
-     0, NULL},
-    {"ResetSent", offsetof(pe_sim_account_t, reset_sent), PE_T_BOOL, 0, NULL},
+     0, &pe_kind_bool},
+    {"ResetSent", offsetof(pe_sim_account_t, reset_sent), PE_T_BOOL, 0,
+     &pe_kind_bool},
     {"EnforcementStatus", offsetof(pe_sim_account_t, enforcement_status),
      PE_T_STRING, 0, NULL},
 };
@@ -345,7 +347,7 @@ static const pe_shape_t account_shape = {account_members, 4,
                                          sizeof(pe_sim_account_t)};
 static const pe_operation_t account_op = {"SimAccount", "POST",
                                           "/_sim/account", &account_shape,
-                                          &no_output};
+                                          &no_output, NULL};
 
 static pe_status_t control(pe_client_t *c, const pe_operation_t *op,
                            const void *in)
@@ -380,11 +382,12 @@ typedef struct {
 } clock_input_t;
 
 static const pe_member_t clock_members[] = {
-    {"skew", offsetof(clock_input_t, skew), PE_T_INT, PE_M_REQUIRED, NULL},
+    {"skew", offsetof(clock_input_t, skew), PE_T_INT, PE_M_REQUIRED,
+     &pe_kind_int},
 };
 static const pe_shape_t clock_shape = {clock_members, 1, sizeof(clock_input_t)};
 static const pe_operation_t clock_op = {"SimClock", "POST", "/_sim/clock",
-                                        &clock_shape, &no_output};
+                                        &clock_shape, &no_output, NULL};
 
 pe_status_t pe_sim_clock(pe_client_t *c, int64_t skew_seconds)
 {
@@ -406,13 +409,14 @@ typedef struct {
 
 static const pe_member_t connection_members[] = {
     {"Version", offsetof(connection_output_t, version), PE_T_STRING, 0, NULL},
-    {"Resumed", offsetof(connection_output_t, resumed), PE_T_BOOL, 0, NULL},
+    {"Resumed", offsetof(connection_output_t, resumed), PE_T_BOOL, 0,
+     &pe_kind_bool},
 };
 static const pe_shape_t connection_shape = {connection_members, 2,
                                             sizeof(connection_output_t)};
 static const pe_operation_t connection_op = {"SimConnection", "GET",
                                              "/_sim/connection", &no_output,
-                                             &connection_shape};
+                                             &connection_shape, NULL};
 
 pe_status_t pe_sim_connection(pe_client_t *c, char *version, size_t cap,
                               bool *resumed)
