@@ -1152,7 +1152,7 @@ typedef struct {
 
 static const pe_member_t code_fault_members[] = {
     {"kind", offsetof(code_fault_t, kind), PE_T_STRING, PE_M_REQUIRED, NULL},
-    {"count", offsetof(code_fault_t, count), PE_T_INT, 0, NULL},
+    {"count", offsetof(code_fault_t, count), PE_T_INT, 0, &pe_kind_int},
     {"code", offsetof(code_fault_t, code), PE_T_STRING, 0, NULL},
     {"message", offsetof(code_fault_t, message), PE_T_STRING, 0, NULL},
 };
@@ -1160,7 +1160,7 @@ static const pe_shape_t code_fault_shape = {code_fault_members, 4,
                                             sizeof(code_fault_t)};
 static const pe_shape_t no_output = {NULL, 0, sizeof(pe_empty_t)};
 static const pe_operation_t code_fault_op = {"SimFault", "POST", "/_sim/faults",
-                                             &code_fault_shape, &no_output};
+                                             &code_fault_shape, &no_output, NULL};
 
 /* The answer to a GetAccount refused with code (and message), on a client
  * that makes one attempt. */
