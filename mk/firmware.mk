@@ -123,9 +123,11 @@ FW_QEMU_RUN = $(FW_QEMU) -M $(FW_MACHINE) -nographic \
 # The host's unit tests that need no network, compiled as they are, plus
 # the on-target check of the firmware mbedTLS config. Each gets the test
 # support of tests/firmware: guard.h over the MPU, dirent.h over a listing.
-FW_TESTS ?= test_sigv4 test_builders test_json_writer test_json_read \
-	test_http_parser test_responses fw_mbedtls_config
+FW_TESTS ?= test_sigv4 test_sign_head test_http_date test_builders test_json_writer \
+	test_json_read test_http_parser test_responses fw_mbedtls_config
 FW_TEST_SRC_test_sigv4 := tests/test_sigv4.c
+FW_TEST_SRC_test_sign_head := tests/test_sign_head.c
+FW_TEST_SRC_test_http_date := tests/test_http_date.c
 FW_TEST_SRC_test_builders := tests/test_builders.c
 FW_TEST_SRC_test_json_writer := tests/test_json_writer.c
 FW_TEST_SRC_test_json_read := tests/test_json_read.c
