@@ -495,8 +495,9 @@ static pe_status_t walk(decoder_t *d, const jsmntok_t *t,
         } else if (m->type == PE_T_STRING) { /* ref: allowed values */
             if (t->type != JSMN_STRING) {
                 why = "must be a string";
+            } else {
+                store_ptr(field, d->js + t->start);
             }
-            store_ptr(field, d->js + t->start);
         } else {
             const pe_kind_t *k = (const pe_kind_t *)m->ref;
             why = "has an unknown type";
@@ -524,7 +525,7 @@ static pe_status_t walk(decoder_t *d, const jsmntok_t *t,
             if (count > SIZE_MAX / size) {
                 d->used = SIZE_MAX; /* no arena holds it */
             } else {
-                items = (unsigned char *)take(d, count ? count * size : 1u);
+                items = (unsigned char *)take(d, count * size + (count == 0));
             }
             if (items && field) {
                 pe_list_t list = {items, count};
