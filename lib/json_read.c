@@ -167,16 +167,20 @@ static bool gap(const char *js, size_t at, size_t to, int sep, bool closers)
 static bool strict(const char *js, size_t len, const jsmntok_t *t, int n)
 {
     size_t at = 0; /* after the previous token (a container: its opener) */
+    if (t->type != JSMN_OBJECT) {
+        return false;
+    }
     for (int k = 0;; k++) {
         const jsmntok_t *c = &t[k];
         size_t to = len; /* where the next token's text starts */
         int sep = 0;
         if (k < n) {
-            if (k == 0 ? c->type != JSMN_OBJECT : c->parent < 0) {
-                return false;
-            }
             if (k > 0) {
-                jsmntype_t up = t[c->parent].type;
+                jsmntype_t up;
+                if (c->parent < 0) {
+                    return false; /* a second value at the top */
+                }
+                up = t[c->parent].type;
                 if (up == JSMN_OBJECT
                         ? c->type != JSMN_STRING || c->size != 1
                         : c->type >= JSMN_STRING && c->size != 0) {
