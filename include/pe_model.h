@@ -201,22 +201,36 @@ pe_status_t pe_build(const pe_operation_t *op, const void *input, char *buf,
 /**
  * Decodes JSON text (RFC 8259, an object at the top) into a typed struct
  * of `shape` (zeroed first): the reverse of the body builder, used for
- * responses and for the command line's input. Strings are unescaped in
- * place inside `json` (which is modified once the call succeeds) and
- * returned as NUL-terminated views into it; sub-structures, list items and
- * blobs come from `arena`, and so does a bit per nesting level when the
- * text nests deeper than 32 levels. Members the shape does not know are
- * skipped (their text is checked all the same); members that travel in
- * the URI or the query string are read by name like the others (the
- * command line's input form names them all).
+ * responses and for the command line's input. jsmn tokenizes the text;
+ * strings are unescaped in place inside `json` (which is modified once the
+ * call succeeds) and returned as NUL-terminated views into it. Members the
+ * shape does not know are skipped at any depth (their text is checked all
+ * the same); members that travel in the URI or the query string are read
+ * by name like the others (the command line's input form names them all).
+ *
+ * The arena holds, from its first 8-byte aligned address on: jsmn's
+ * tokens, one per object, array, string (keys too), number and literal of
+ * the text, 20 bytes each (jsmntok_t with JSMN_PARENT_LINKS: type, start,
+ * end, size, parent); then, each 8-byte aligned, what the output points
+ * to: a shape's size for every sub-structure, the items of every list (an
+ * empty list takes 1 byte: its items are not NULL) and the bytes of every
+ * blob. Strings take nothing there. So every text needs an arena: 20 bytes
+ * for "{}", 60 for {"MessageId":"..."}.
+ *
+ * *arena_needed receives what this text needs, counted from `arena` (the
+ * bytes before its first aligned address in). It is exact once the
+ * arena held the tokens; when it did not (a NULL arena: a size query), it
+ * is the tokens' need only, a lower bound: a call with that much reports
+ * the exact need, or succeeds when the text needs nothing beyond its
+ * tokens. A size query leaves out the lead of an arena not yet given: an
+ * arena that does not start on an 8-byte boundary loses up to 7 bytes,
+ * which the answer counts once the arena is given.
+ *
  * Returns PE_ERR_JSON for malformed text or a type mismatch (diag names
- * the member), PE_ERR_BUFFER_TOO_SMALL when the arena is too small
- * (*arena_needed then says how much would do, and the text is as it was:
- * the call can be repeated on it; when even the nesting bits do not fit it
- * is a lower bound, and a second call tells the rest).
- * Sizes are for an arena that starts on an 8-byte boundary (static or
- * malloc'ed memory); an arena that does not loses up to 7 bytes, which the
- * answer counts once the arena is given.
+ * the member), PE_ERR_BUFFER_TOO_SMALL when the arena is too small (the
+ * output then holds nothing and the text is as it was: the call can be
+ * repeated on it with a larger arena; a text that is not JSON may be
+ * refused only then, once its tokens fit).
  */
 pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
                            void *out, void *arena,

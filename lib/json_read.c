@@ -2,21 +2,30 @@
  * json_read.c - JSON text (RFC 8259) to typed structs, walking the same
  * shape tables as the builder.
  *
- * One pass over the text checks its grammar and stores every member the
- * shape knows: sub-structures, list items and blobs from the arena,
- * strings as views into the text. Only when that pass succeeded and the
- * arena held everything is the text changed: its strings are unescaped in
- * place and NUL-terminated. So a call that finds the arena too small can
- * be repeated on the same text. Scalars other than strings are read by
- * their kind (pe_kind_t): number conversion, booleans and base64 are
- * linked only when some table names them.
+ * jsmn tokenizes the text into the arena. One pass over the tokens checks
+ * what jsmn lets by (the separators between tokens, numbers, literals);
+ * the walk then stores every member the shape knows: sub-structures, list
+ * items and blobs from the arena after the tokens, strings as views into
+ * the text. Only when both succeeded and the arena held everything is the
+ * text changed: its strings are checked, unescaped in place and
+ * NUL-terminated. So a call that finds the arena too small can be repeated
+ * on the same text. Scalars other than strings are read by their kind
+ * (pe_kind_t): number conversion, booleans and base64 are linked only when
+ * some table names them.
  */
 #include "pe_crypto.h"
 #include "pe_internal.h"
 #include "pe_ops.h" /* PE_MODEL_MAX_DEPTH */
 
+#include <limits.h>
 #include <stddef.h>
 #include <string.h>
+
+/* jsmn's lenient mode (every unquoted run a primitive, checked below), one
+ * static copy; each token names its parent, so the check is one pass. */
+#define JSMN_STATIC
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
 
 #if PE_MODEL_MAX_DEPTH > PE_DIAG_MAX_DEPTH
 #error "a member path in pe_diag_t must hold PE_MODEL_MAX_DEPTH steps"
@@ -27,26 +36,22 @@ size_t pe_jr_number_len_(const char *s, size_t n);
 bool pe_jr_unescape_(char *s, size_t n);
 
 #define ALIGN 8u
-#define SHALLOW 32u /* nesting levels whose bits the decoder holds itself */
 
 typedef struct pe_decoder {
     const char *js;
-    size_t pos; /* the next byte to read */
-    size_t len;
     unsigned char *arena;
     size_t cap;
-    size_t used;         /* arena bytes needed so far (may exceed cap) */
-    unsigned char *bits; /* bit d: the container open at level d is an object */
-    size_t levels;       /* levels `bits` holds */
+    size_t used; /* arena bytes needed so far, the tokens' first (may
+                  * exceed cap) */
     pe_diag_t *diag;
 } decoder_t;
 
-/* One open object or array that the shape describes. */
+/* One open object or array of the walk. */
 typedef struct {
-    const void *ref;     /* object: its shape; array: the element member */
-    unsigned char *base; /* the struct or the items; NULL: count only */
-    size_t count;        /* array: its items, counted ahead */
-    size_t k;            /* array: items read */
+    const void *ref;      /* object: its shape; array: the element member */
+    unsigned char *base;  /* the struct or the items; NULL: count only */
+    const jsmntok_t *tok; /* the object or array */
+    int k;                /* members or items read */
 } level_t;
 
 static pe_status_t fail(decoder_t *d, unsigned depth, const char *reason)
@@ -66,11 +71,12 @@ static void step(decoder_t *d, unsigned depth, const char *name, int32_t index)
     }
 }
 
-/* Zeroed arena memory, or NULL once the arena is exhausted (the size is
- * still counted, so the caller learns what would do). */
+/* Zeroed arena memory at an 8-byte aligned address, or NULL once the
+ * arena is exhausted (the size is still counted, so the caller learns
+ * what would do). */
 static void *take(decoder_t *d, size_t size)
 {
-    size_t off = (d->used + (ALIGN - 1u)) & ~(size_t)(ALIGN - 1u);
+    size_t off = d->used + ((0u - (uintptr_t)d->arena - d->used) & (ALIGN - 1u));
     if (off < d->used || size > SIZE_MAX - off) {
         d->used = SIZE_MAX;
         return NULL;
@@ -90,40 +96,7 @@ static void store_ptr(unsigned char *field, const void *p)
     }
 }
 
-/* Reads (set < 0) or sets the object bit of nesting level `level`. */
-static bool object_bit(decoder_t *d, size_t level, int set)
-{
-    unsigned char *b = &d->bits[level >> 3];
-    unsigned mask = 1u << (level & 7u);
-    if (set >= 0) {
-        *b = (unsigned char)(set ? *b | mask : *b & ~mask);
-    }
-    return (*b & mask) != 0;
-}
-
-/* ------------------------------------------------------------ lexing */
-
-/* Skips whitespace; the next byte, or 0 at the end. */
-static char peek(decoder_t *d)
-{
-    for (; d->pos < d->len; d->pos++) {
-        char c = d->js[d->pos];
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-            return c;
-        }
-    }
-    return 0;
-}
-
-/* The index of the quote that ends the string whose content starts at
- * js[i] (escaped bytes skipped, nothing checked), len when there is none. */
-static size_t string_end(const char *js, size_t i, size_t len)
-{
-    while (i < len && js[i] != '"') {
-        i += js[i] == '\\' ? 2u : 1u;
-    }
-    return i < len ? i : len;
-}
+/* ------------------------------------------------------------ checks */
 
 /* The end of the digits from s[i] on, 0 when there are none. */
 static size_t digits(const char *s, size_t i, size_t n)
@@ -135,8 +108,8 @@ static size_t digits(const char *s, size_t i, size_t n)
     return j > i ? j : 0;
 }
 
-/* Length of the number (RFC 8259 grammar) at the start of s[0..n), 0 if
- * there is none. */
+/* Length of the number (RFC 8259 grammar) at the start of s[0..n), n > 0;
+ * 0 if there is none. */
 size_t pe_jr_number_len_(const char *s, size_t n)
 {
     size_t i = s[0] == '-';
@@ -156,77 +129,88 @@ size_t pe_jr_number_len_(const char *s, size_t n)
     return i;
 }
 
-/* The literals: "true", "false" and "null" at 0, 5 and 11. */
-static const char lits[] = "true\0false\0null";
-
-/* Reads the scalar at d->pos: its kind ('"', '0', 't', 'f', 'n'), text
- * (a string's raw content, checked at the end) and length; 0 when there
- * is none. */
-static int lex(decoder_t *d, const char **text, size_t *n)
+/* Whether the primitive s[0..n) is a literal or a number. */
+static bool primitive(const char *s, size_t n)
 {
-    const char *s = d->js + d->pos;
-    size_t avail = d->len - d->pos, len = 0;
-    int tok = avail ? (unsigned char)s[0] : 0;
-    *text = s;
-    if (tok == '"') {
-        *text = s + 1;
-        len = string_end(d->js, d->pos + 1, d->len) - d->pos - 1;
-        d->pos += 2; /* the quotes */
-        if (d->pos + len > d->len) {
-            return 0;
-        }
-    } else if (tok == '-' || (unsigned)(tok - '0') <= 9u) {
-        len = pe_jr_number_len_(s, avail);
-        tok = '0';
-    } else if (tok == 't' || tok == 'f' || tok == 'n') {
-        const char *lit = lits + (tok == 'f' ? 5 : tok == 'n' ? 11 : 0);
-        len = strlen(lit);
-        if (len > avail || memcmp(s, lit, len) != 0) {
-            len = 0;
-        }
-    }
-    *n = len;
-    d->pos += len;
-    return len || tok == '"' ? tok : 0;
+    static const char lits[] = "true\0false\0null"; /* at 0, 5, 11 */
+    const char *l = lits + (s[0] == 'f' ? 5 : s[0] == 'n' ? 11 : 0);
+    return (n == (s[0] == 'f' ? 5u : 4u) && memcmp(s, l, n) == 0) ||
+           pe_jr_number_len_(s, n) == n;
 }
 
-/* Walks the container that opens at or after js[i] to its end without
- * checking it: returns its items (commas at its level, plus one unless it
- * is empty: exact for valid text) and, in *deepest, the most containers
- * open at once in it. */
-static size_t scan(const char *js, size_t i, size_t len, size_t *deepest)
+/* Whether js[at..to) is whitespace, closing brackets (when `closers`) and
+ * after them the separator sep once (0: none). */
+static bool gap(const char *js, size_t at, size_t to, int sep, bool closers)
 {
-    size_t depth = 0, items = 0, max = 0;
-    bool any = false;
-    for (; i < len; i++) {
-        unsigned char c = (unsigned char)js[i];
-        if (c == ']' || c == '}') {
-            if (depth <= 1) {
-                break;
-            }
-            depth--;
+    for (; at < to; at++) {
+        char c = js[at];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' ||
+            (closers && (c == ']' || c == '}'))) {
+            continue;
         }
-        any |= depth > 0 && c > ' ';
-        if (c == '"') {
-            i = string_end(js, i + 1, len);
-        } else if (c == '[' || c == '{') {
-            if (++depth > max) {
-                max = depth;
-            }
-        } else if (c == ',' && depth == 1) {
-            items++;
+        if (!sep || c != sep) {
+            return false;
         }
+        sep = 0;
+        closers = false;
     }
-    *deepest = max;
-    return any ? items + 1 : 0;
+    return !sep;
 }
 
-/* Unescapes the string content s[0..n) (n: where string_end found its
- * quote) in place and NUL-terminates it. False for a raw control
- * character, a bad escape, \u0000 or a lone surrogate. */
+/* What jsmn lets by and RFC 8259 does not. The first token is an object
+ * and the only one without a parent; an object holds strings with one
+ * value each (its keys), other strings and primitives hold nothing, a
+ * primitive is a literal or a number. Between two tokens: the closing
+ * brackets of what ends there, then ',' before a later item, ':' before a
+ * key's value, nothing else but whitespace. jsmn names each token's parent
+ * from the separators before it: where they are right, so is the parent. */
+static bool strict(const char *js, size_t len, const jsmntok_t *t, int n)
+{
+    size_t at = 0; /* after the previous token (a container: its opener) */
+    if (t->type != JSMN_OBJECT) {
+        return false;
+    }
+    for (int k = 0;; k++) {
+        const jsmntok_t *c = &t[k];
+        size_t to = len; /* where the next token's text starts */
+        int sep = 0;
+        if (k < n) {
+            if (k > 0) {
+                jsmntype_t up;
+                if (c->parent < 0) {
+                    return false; /* a second value at the top */
+                }
+                up = t[c->parent].type;
+                if (up == JSMN_OBJECT
+                        ? c->type != JSMN_STRING || c->size != 1
+                        : c->type >= JSMN_STRING && c->size != 0) {
+                    return false;
+                }
+                sep = up == JSMN_STRING ? ':' : c->parent == k - 1 ? 0 : ',';
+            }
+            if (c->type == JSMN_PRIMITIVE &&
+                !primitive(js + c->start, (size_t)(c->end - c->start))) {
+                return false;
+            }
+            to = (size_t)(c->start - (c->type == JSMN_STRING));
+        }
+        if (!gap(js, at, to, sep, k == n || sep == ',')) {
+            return false;
+        }
+        if (k == n) {
+            return true;
+        }
+        at = (size_t)(c->type < JSMN_STRING ? c->start + 1
+                                            : c->end + (c->type == JSMN_STRING));
+    }
+}
+
+/* Checks the string content s[0..n) (escapes checked by jsmn), unescapes
+ * it in place and NUL-terminates it. False for a raw control character,
+ * \u0000 or a lone surrogate. */
 bool pe_jr_unescape_(char *s, size_t n)
 {
-    static const char esc[] = "b\bf\fn\nr\rt\t\"\"\\\\//"; /* pairs */
+    static const char esc[] = "b\bf\fn\nr\rt\t"; /* pairs; '"' '\\' '/' stay */
     size_t r = 0, w = 0;
     uint32_t hi = 0; /* a high surrogate, waiting for its low half */
     while (r < n) {
@@ -236,33 +220,19 @@ bool pe_jr_unescape_(char *s, size_t n)
             return false;
         }
         if (c == '\\') {
-            /* string_end skipped the escaped byte: r < n */
-            const char *e = esc;
             c = (unsigned char)s[r++];
             if (c == 'u') {
-                if (n - r < 4) {
-                    return false;
-                }
                 c = 0;
                 u = true;
                 for (int k = 0; k < 4; k++) {
-                    unsigned h = (unsigned char)s[r++], v = h - '0';
-                    if (v > 9u) {
-                        v = (h | 0x20u) - 'a' + 10u; /* 'A'-'F' too */
-                        if (v - 10u > 5u) {
-                            return false;
-                        }
-                    }
-                    c = (c << 4) | v;
+                    unsigned h = (unsigned char)s[r++];
+                    c = c << 4 | ((h & 0xFu) + (h >> 6) * 9u); /* 'A'-'F' too */
                 }
             } else {
-                while (*e && (unsigned char)*e != c) {
-                    e += 2;
+                const char *e = strchr(esc, (int)c);
+                if (e) {
+                    c = (unsigned char)e[1];
                 }
-                if (!*e) {
-                    return false;
-                }
-                c = (unsigned char)e[1];
             }
         }
         if (hi) { /* only a \u low surrogate may follow */
@@ -441,23 +411,22 @@ const char *pe_get_blob_(decoder_t *d, int tok, const char *s, size_t n,
 
 /* ------------------------------------------------------------ the walk */
 
-/* The scalar (or a container where m wants a scalar) of kind tok into
- * field; NULL or why not. */
-static const char *scalar(decoder_t *d, const pe_member_t *m, int tok,
-                          const char *text, size_t len, unsigned char *field)
+/* The kind of token t for pe_kind_t.get: '"', '{', '[', or a primitive's
+ * first byte, '0' for a number. */
+static int kind_of(const char *js, const jsmntok_t *t)
 {
-    const pe_kind_t *k = (const pe_kind_t *)m->ref;
-    if (m->type == PE_T_STRING) { /* ref: allowed values, not checked */
-        if (tok != '"') {
-            return "must be a string";
-        }
-        store_ptr(field, text);
-        return NULL;
+    int c = (unsigned char)js[t->start - (t->type == JSMN_STRING)];
+    return (unsigned)(c - '-') <= 12u ? '0' : c;
+}
+
+/* The token after the value at t and everything in it. */
+static const jsmntok_t *skip(const jsmntok_t *t)
+{
+    int pending = 1;
+    while (pending-- > 0) {
+        pending += t++->size;
     }
-    if (!k || !k->get) {
-        return "has an unknown type";
-    }
-    return k->get(d, tok, text, len, field);
+    return t;
 }
 
 static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
@@ -465,152 +434,119 @@ static const pe_member_t *find_member(const pe_shape_t *shape, const char *s,
 {
     for (uint16_t i = 0; i < shape->count; i++) {
         const pe_member_t *m = &shape->members[i];
-        if (strlen(m->name) == len && memcmp(m->name, s, len) == 0) {
+        if (strncmp(m->name, s, len) == 0 && m->name[len] == '\0') {
             return m;
         }
     }
     return NULL;
 }
 
-/* Decodes the object at d->pos into out, iteratively: lv[known - 1] is
- * the innermost open container the shape describes; `depth` containers
- * are open in all (the outer `known` of them described). The top object
- * is read like a list item of m = top: in place. Other structs are
- * pointed to. Stops at the first failure. */
-static pe_status_t walk(decoder_t *d, const pe_shape_t *shape,
-                        unsigned char *out)
+/* Decodes the object at token t (checked text) into out, iteratively:
+ * lv[top] is the innermost open object or array the shape describes.
+ * Struct list items are stored in place, other structs are pointed to.
+ * Unknown members and explicit nulls are skipped. Stops at the first
+ * failure. */
+static pe_status_t walk(decoder_t *d, const jsmntok_t *t,
+                        const pe_shape_t *shape, unsigned char *out)
 {
     level_t lv[PE_MODEL_MAX_DEPTH];
-    const pe_member_t top = {NULL, 0, PE_T_STRUCT, 0, shape};
-    const pe_member_t *m = &top; /* the member whose value is next */
-    unsigned char *field = out;  /* where it goes (NULL: count only) */
-    size_t depth = 0;
-    unsigned known = 0;
-    bool obj = false; /* the innermost container is an object */
-    bool first;       /* no item yet in it */
+    unsigned top = 0;
 
+    lv[0].ref = shape;
+    lv[0].base = out;
+    lv[0].tok = t++;
+    lv[0].k = 0;
     for (;;) {
-        const char *text, *why = NULL;
-        size_t n;
-        char c = peek(d);
-        level_t *l;
-
-        if (m) {
-            if (m->type == PE_T_STRUCT) {
-                why = c == '{' ? NULL : "must be an object";
-            } else if (m->type == PE_T_LIST) {
-                why = c == '[' ? NULL : "must be an array";
-            } else if (c == '{' || c == '[') {
-                why = scalar(d, m, c, NULL, 0, NULL);
+        level_t *l = &lv[top];
+        const pe_member_t *m = (const pe_member_t *)l->ref;
+        unsigned char *field = NULL;
+        const char *why = NULL;
+        bool obj = l->tok->type == JSMN_OBJECT;
+        size_t off;
+        if (l->k == l->tok->size) {
+            if (top == 0) {
+                return PE_OK;
             }
-            if (why) {
-                return fail(d, known, why);
-            }
+            top--;
+            continue;
         }
-        if (c == '{' || c == '[') {
-            if (depth == d->levels) {
-                return PE_ERR_JSON; /* not for valid text: scan counted */
+        if (obj) {
+            m = find_member((const pe_shape_t *)l->ref, d->js + t->start,
+                            (size_t)(t->end - t->start));
+            t++; /* the value */
+            if (!m || (t->type == JSMN_PRIMITIVE && d->js[t->start] == 'n')) {
+                l->k++;
+                t = skip(t);
+                continue;
             }
-            object_bit(d, depth++, c == '{');
-            d->pos++;
-            first = true;
-            if (m) {
-                if (known == PE_MODEL_MAX_DEPTH) {
-                    /* the tables never nest deeper: this bounds lv */
-                    return fail(d, known, "is nested too deeply");
-                }
-                l = &lv[known++];
-                l->ref = m->ref;
-                l->base = field;
-                if (c == '[') {
-                    /* an empty list is present: non-NULL items */
-                    size_t size = pe_item_size((const pe_member_t *)m->ref);
-                    size_t count = scan(d->js, d->pos - 1, d->len, &n);
-                    l->base = NULL;
-                    if (count > SIZE_MAX / size) {
-                        d->used = SIZE_MAX; /* no arena holds it */
-                    } else {
-                        l->base = (unsigned char *)take(
-                            d, count ? count * size : 1u);
-                    }
-                    if (l->base && field) {
-                        pe_list_t list = {l->base, count};
-                        memcpy(field, &list, sizeof list);
-                    }
-                    l->count = count;
-                    l->k = 0;
-                } else if (obj) { /* a member, not a list item */
-                    l->base = (unsigned char *)take(
-                        d, ((const pe_shape_t *)m->ref)->size);
-                    store_ptr(l->base ? field : NULL, l->base);
-                }
+            off = m->offset;
+        } else {
+            off = (size_t)l->k * pe_item_size(m);
+        }
+        step(d, top, obj ? m->name : NULL, obj ? -1 : l->k);
+        l->k++;
+        if (l->base) {
+            field = l->base + off;
+        }
+        if (m->type == PE_T_STRUCT) {
+            if (t->type != JSMN_OBJECT) {
+                why = "must be an object";
+            }
+        } else if (m->type == PE_T_LIST) {
+            if (t->type != JSMN_ARRAY) {
+                why = "must be an array";
+            }
+        } else if (m->type == PE_T_STRING) { /* ref: allowed values */
+            if (t->type != JSMN_STRING) {
+                why = "must be a string";
+            } else {
+                store_ptr(field, d->js + t->start);
             }
         } else {
-            int tok = lex(d, &text, &n);
-            if (!tok) {
-                return PE_ERR_JSON;
-            }
-            if (m && (why = scalar(d, m, tok, text, n, field)) != NULL) {
-                return fail(d, known, why);
-            }
-            first = false;
-        }
-        /* close what ends here, then find the next item */
-        for (;;) {
-            obj = object_bit(d, depth - 1, -1);
-            c = peek(d);
-            if (c != (obj ? '}' : ']')) {
-                break;
-            }
-            d->pos++;
-            if (--depth == 0) {
-                peek(d);
-                return d->pos == d->len ? PE_OK : PE_ERR_JSON;
-            }
-            if (known > depth) {
-                known = (unsigned)depth;
-            }
-            first = false;
-        }
-        if (!first) {
-            if (c != ',') {
-                return PE_ERR_JSON;
-            }
-            d->pos++;
-            c = peek(d);
-        }
-        m = NULL;
-        field = NULL;
-        if (obj) {
-            if (c != '"' || !lex(d, &text, &n) || peek(d) != ':') {
-                return PE_ERR_JSON;
-            }
-            d->pos++;
-            c = peek(d);
-        }
-        if (known == depth) {
-            /* unknown members and explicit nulls are skipped */
-            size_t off = 0;
-            int32_t index = -1;
-            l = &lv[known - 1];
-            if (!obj) {
-                if (l->k == l->count) {
-                    return PE_ERR_JSON; /* not for valid text */
-                }
-                m = (const pe_member_t *)l->ref;
-                index = (int32_t)l->k;
-                off = l->k++ * pe_item_size(m);
-            } else if (c != 'n' &&
-                       (m = find_member((const pe_shape_t *)l->ref, text, n))) {
-                off = m->offset;
-            }
-            if (m) {
-                step(d, known - 1, obj ? m->name : NULL, index);
-                if (l->base) {
-                    field = l->base + off;
-                }
+            const pe_kind_t *k = (const pe_kind_t *)m->ref;
+            why = "has an unknown type";
+            if (k && k->get) {
+                why = k->get(d, kind_of(d->js, t), d->js + t->start,
+                             (size_t)(t->end - t->start), field);
             }
         }
+        if (!why && m->type < PE_T_STRUCT) {
+            t++;
+            continue;
+        }
+        if (!why && top + 1 == PE_MODEL_MAX_DEPTH) {
+            /* the tables never nest deeper: this bounds lv */
+            why = "is nested too deeply";
+        }
+        if (why) {
+            return fail(d, top + 1, why);
+        }
+        if (m->type == PE_T_LIST) {
+            /* an empty list is present: non-NULL items */
+            size_t size = pe_item_size((const pe_member_t *)m->ref);
+            size_t count = (size_t)t->size;
+            unsigned char *items = NULL;
+            if (count > SIZE_MAX / size) {
+                d->used = SIZE_MAX; /* no arena holds it */
+            } else {
+                items = (unsigned char *)take(d, count * size + (count == 0));
+            }
+            if (items && field) {
+                pe_list_t list = {items, count};
+                memcpy(field, &list, sizeof list);
+            }
+            field = items;
+        } else if (obj) { /* a struct member, not a list item */
+            unsigned char *sub = (unsigned char *)take(
+                d, ((const pe_shape_t *)m->ref)->size);
+            store_ptr(sub ? field : NULL, sub);
+            field = sub;
+        }
+        l = &lv[++top];
+        l->ref = m->ref;
+        l->base = field;
+        l->tok = t++;
+        l->k = 0;
     }
 }
 
@@ -618,39 +554,49 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
                            void *out, void *arena, size_t arena_cap,
                            size_t *arena_needed, pe_diag_t *diag)
 {
+    jsmn_parser p;
     decoder_t d;
-    unsigned char shallow[SHALLOW / 8u] = {0};
-    size_t lead, deepest;
-    pe_status_t st = PE_ERR_BUFFER_TOO_SMALL;
+    jsmntok_t *tok;
+    size_t room;
+    int n;
+    pe_status_t st = PE_OK;
 
     if (diag) {
         memset(diag, 0, sizeof *diag);
     }
-    if (!shape || !json || !out || !arena_needed || (!arena && arena_cap)) {
+    if (!shape || !json || !out || !arena_needed || (!arena && arena_cap) ||
+        len > (size_t)INT_MAX) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    memset(&d, 0, sizeof d);
-    /* the arena may start anywhere: begin at an aligned address */
-    lead = (ALIGN - (size_t)((uintptr_t)arena % ALIGN)) % ALIGN;
-    if (arena_cap > lead) {
-        d.arena = (unsigned char *)arena + lead;
-        d.cap = arena_cap - lead;
-    }
-    d.js = json;
-    d.len = len;
-    d.diag = diag;
-    d.bits = shallow;
-    d.levels = SHALLOW;
     memset(out, 0, shape->size);
-    scan(json, 0, len, &deepest);
-    if (deepest > SHALLOW) {
-        d.bits = (unsigned char *)take(&d, (deepest + 7u) / 8u);
-        d.levels = deepest;
+    d.js = json;
+    d.arena = (unsigned char *)arena;
+    d.cap = arena_cap;
+    d.diag = diag;
+    /* the tokens first, from an aligned address on; only counted when they
+     * do not fit (there are no more tokens than bytes) */
+    d.used = (0u - (uintptr_t)arena) & (ALIGN - 1u);
+    room = arena_cap > d.used ? (arena_cap - d.used) / sizeof *tok : 0;
+    tok = room ? (jsmntok_t *)(void *)(d.arena + d.used) : NULL;
+    do {
+        jsmn_init(&p);
+        n = jsmn_parse(&p, json, len, tok, (unsigned)(room < len ? room : len));
+        if (n == JSMN_ERROR_NOMEM) { /* then only count them */
+            tok = NULL;
+            room = 0;
+        }
+    } while (n == JSMN_ERROR_NOMEM);
+    if (n < 1) {
+        return PE_ERR_JSON;
     }
-    if (d.bits) {
-        st = walk(&d, shape, (unsigned char *)out);
+    d.used = (size_t)n > (SIZE_MAX - d.used) / sizeof *tok
+                 ? SIZE_MAX
+                 : d.used + (size_t)n * sizeof *tok;
+    if (tok) {
+        st = strict(json, len, tok, n) ? walk(&d, tok, shape, out)
+                                       : PE_ERR_JSON;
     }
-    *arena_needed = d.used > SIZE_MAX - lead ? SIZE_MAX : lead + d.used;
+    *arena_needed = d.used;
     if (st != PE_OK) {
         return st;
     }
@@ -658,13 +604,11 @@ pe_status_t pe_json_decode(const pe_shape_t *shape, char *json, size_t len,
         memset(out, 0, shape->size); /* no view into a half-filled arena */
         return PE_ERR_BUFFER_TOO_SMALL;
     }
-    for (size_t i = 0; i < len; i++) {
-        if (json[i] == '"') {
-            size_t end = string_end(json, i + 1, len);
-            if (!pe_jr_unescape_(json + i + 1, end - i - 1)) {
-                return PE_ERR_JSON;
-            }
-            i = end;
+    for (int k = 0; k < n; k++) {
+        const jsmntok_t *t = &tok[k];
+        if (t->type == JSMN_STRING &&
+            !pe_jr_unescape_(json + t->start, (size_t)(t->end - t->start))) {
+            return PE_ERR_JSON;
         }
     }
     return PE_OK;

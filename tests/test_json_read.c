@@ -220,9 +220,11 @@ static void test_blob(void)
     diag_is(&diag, "EmailTags[1].Name");
 }
 
-/* A size query gives the exact need; every arena size below it fails
- * without touching the text and reports the same need; the exact size
- * succeeds. */
+/* The arena holds jsmn's tokens, then the structs and lists. A size query
+ * gives the tokens' need (a lower bound); a call with that much gives the
+ * exact need. Every arena below the tokens' need reports that, every one
+ * from there on the exact need; all fail without touching the text or
+ * writing past the capacity; the exact size succeeds. */
 static void test_arena_sizes(void)
 {
     const char *json =
@@ -230,7 +232,7 @@ static void test_arena_sizes(void)
         "\"Content\":{\"Simple\":{\"Subject\":{\"Data\":\"s\\n\"},"
         "\"Body\":{\"Html\":{\"Data\":\"<b>\"}}}},"
         "\"EmailTags\":[{\"Name\":\"n\",\"Value\":\"v\"}]}";
-    size_t len = strlen(json), exact = 0;
+    size_t len = strlen(json), tokens = 0, exact = 0;
     char *text = malloc(len + 1);
     unsigned char *small = malloc(sizeof arena);
     pe_send_email_input_t in;
@@ -239,22 +241,28 @@ static void test_arena_sizes(void)
 
     memcpy(text, json, len + 1);
     CHECK_EQ_INT(pe_json_decode(pe_op_send_email.input, text, len, &in, NULL, 0,
-                                &exact, &diag),
+                                &tokens, &diag),
                  PE_ERR_BUFFER_TOO_SMALL);
-    CHECK(exact > 0, "the size query gives the need");
+    CHECK(tokens > 0, "the size query gives the tokens' need");
+    CHECK_EQ_INT(pe_json_decode(pe_op_send_email.input, text, len, &in, small,
+                                tokens, &exact, &diag),
+                 PE_ERR_BUFFER_TOO_SMALL);
+    CHECK(exact > tokens, "with the tokens in, the exact need: %zu", exact);
     for (size_t cap = 0; cap < exact; cap++) {
         size_t need = 0;
         memset(small, 0xA5, sizeof arena);
         pe_status_t st = pe_json_decode(pe_op_send_email.input, text, len, &in,
                                         small, cap, &need, &diag);
-        all_ok &= st == PE_ERR_BUFFER_TOO_SMALL && need == exact;
+        all_ok &= st == PE_ERR_BUFFER_TOO_SMALL &&
+                  need == (cap < tokens ? tokens : exact);
         untouched &= memcmp(text, json, len + 1) == 0;
         for (size_t k = cap; k < sizeof arena; k++) {
             all_ok &= small[k] == 0xA5;
         }
     }
-    CHECK(all_ok, "every arena below %zu bytes: too small, the exact need, "
-                  "nothing written past the capacity", exact);
+    CHECK(all_ok, "every arena below %zu bytes: too small, the tokens' need "
+                  "(%zu) or the exact one, nothing written past the capacity",
+          exact, tokens);
     CHECK(untouched, "a too-small arena leaves the text as it was");
     size_t need = 0;
     CHECK_EQ_INT(pe_json_decode(pe_op_send_email.input, text, len, &in, small,
@@ -263,24 +271,33 @@ static void test_arena_sizes(void)
     CHECK(in.destination && in.destination->to_addresses.count == 2 &&
               strcmp(in.destination->to_addresses.items[0], "a\xC3\xA9") == 0,
           "decoded at the exact size");
-    /* a body that needs no arena at all decodes without one */
+    /* a body of strings needs its tokens alone: the size query's need
+     * does, and no arena does not */
     {
         static const char body[] = "{\"MessageId\":\"m\\u0031\"}";
         pe_send_email_output_t o;
         memcpy(text, body, sizeof body);
         CHECK_EQ_INT(pe_json_decode(pe_op_send_email.output, text,
-                                    sizeof body - 1, &o, NULL,
-                                    0, &need, &diag),
+                                    sizeof body - 1, &o, NULL, 0, &tokens,
+                                    &diag),
+                     PE_ERR_BUFFER_TOO_SMALL);
+        CHECK(o.message_id == NULL, "nothing decoded without an arena");
+        CHECK_EQ_INT(pe_json_decode(pe_op_send_email.output, text,
+                                    sizeof body - 1, &o, small, tokens, &need,
+                                    &diag),
                      PE_OK);
-        CHECK(need == 0 && o.message_id && strcmp(o.message_id, "m1") == 0,
-              "no arena: need %zu, MessageId unescaped", need);
+        CHECK(need == tokens && o.message_id &&
+                  strcmp(o.message_id, "m1") == 0,
+              "tokens only: need %zu of %zu, MessageId unescaped", need,
+              tokens);
     }
     free(small);
     free(text);
 }
 
-/* Text nested deeper than 32 levels takes a bit per level from the arena:
- * without room for them the need is a lower bound, then exact. */
+/* 100 levels of an unknown member take only tokens, and no depth limit:
+ * the tokens' need, then the exact one; one byte less fails and leaves
+ * the text; a closer of the wrong kind deep down is malformed. */
 static void test_arena_deep(void)
 {
     static char json[800];
@@ -306,14 +323,15 @@ static void test_arena_deep(void)
     CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, NULL,
                                 0, &need1, &diag),
                  PE_ERR_BUFFER_TOO_SMALL);
-    CHECK_EQ_INT(need1, (101 + 7) / 8); /* the bits: the lower bound */
+    CHECK(need1 >= 156, "the tokens' need: %zu", need1); /* 156 tokens */
     CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, arena,
                                 need1, &need2, &diag),
                  PE_ERR_BUFFER_TOO_SMALL);
-    CHECK(need2 > need1, "with the bits in, the exact need: %zu", need2);
+    CHECK(need2 > need1, "with the tokens in, the exact need: %zu", need2);
     CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, arena,
                                 need2 - 1, &need, &diag),
                  PE_ERR_BUFFER_TOO_SMALL);
+    CHECK_EQ_INT(need, need2);
     CHECK(memcmp(text, json, n + 1) == 0, "the text is as it was");
     CHECK_EQ_INT(pe_json_decode(pe_op_get_account.output, text, n, &out, arena,
                                 need2, &need, &diag),

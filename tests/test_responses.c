@@ -3,7 +3,8 @@
  * network: a realistic body per operation decoded with pe_json_decode into
  * its output struct, every member checked; unknown members at every level
  * (newer services add them), nulls, escapes, numbers and timestamps in
- * their wire forms; malformed bodies; arena sizes (exact, then success).
+ * their wire forms; malformed bodies; arena sizes (the tokens', the
+ * exact one, then success).
  *
  * Bodies are written with ' for " to stay readable: \' is an escaped quote.
  * Text and arena live in heap blocks of exactly their size, so ASan sees
@@ -62,16 +63,17 @@ static void decoded_free(decoded_t *d)
 
 /*
  * Decodes a body the way a caller with no idea of the size does: arena 0,
- * which gives the exact need (or decodes, when the body needs none). Then
- * checks the figure is exact: every smaller arena is too small, reports
- * the same figure and leaves the text as it was (so the same text decodes
- * afterwards), and the exact arena decodes. On PE_OK, out points into *d
- * (free it after the checks).
+ * which gives the need of jsmn's tokens, then that much, which gives the
+ * exact need (or decodes, when the body needs nothing beyond its tokens).
+ * Then checks the figures: every smaller arena is too small, reports the
+ * tokens' need below it and the exact one from there on, and leaves the
+ * text as it was (so the same text decodes afterwards), and the exact
+ * arena decodes. On PE_OK, out points into *d (free it after the checks).
  */
 static pe_status_t decode_sized(const char *what, const pe_shape_t *shape,
                                 const char *quoted, void *out, decoded_t *d)
 {
-    size_t len, exact = 0, need = 0;
+    size_t len, tokens = 0, exact = 0, need = 0;
     unsigned char *arena;
     pe_status_t st;
     bool sizes_ok = true;
@@ -79,19 +81,27 @@ static pe_status_t decode_sized(const char *what, const pe_shape_t *shape,
 
     memset(d, 0, sizeof *d);
     d->text = body_of(quoted, &len);
-    st = decode_into(shape, d->text, len, out, 0, &arena, &exact, NULL);
-    CHECK(st == (exact ? PE_ERR_BUFFER_TOO_SMALL : PE_OK),
-          "%s: size query: %s, %zu", what, pe_strerror(st), exact);
+    st = decode_into(shape, d->text, len, out, 0, &arena, &tokens, NULL);
+    CHECK(st == PE_ERR_BUFFER_TOO_SMALL && tokens > 0,
+          "%s: size query: %s, %zu", what, pe_strerror(st), tokens);
+    st = decode_into(shape, d->text, len, out, tokens, &arena, &exact, NULL);
+    free(arena);
+    CHECK(st == (exact > tokens ? PE_ERR_BUFFER_TOO_SMALL : PE_OK) &&
+              exact >= tokens,
+          "%s: with the tokens' %zu bytes: %s, %zu", what, tokens,
+          pe_strerror(st), exact);
     free(d->text);
     d->text = body_of(quoted, &len);
     for (size_t cap = 0; cap < exact; cap++) {
         st = decode_into(shape, d->text, len, out, cap, &arena, &need, NULL);
         free(arena);
-        sizes_ok &= st == PE_ERR_BUFFER_TOO_SMALL && need == exact &&
+        sizes_ok &= st == PE_ERR_BUFFER_TOO_SMALL &&
+                    need == (cap < tokens ? tokens : exact) &&
                     memcmp(d->text, orig, len) == 0;
     }
     CHECK(sizes_ok, "%s: every arena below %zu bytes is too small, says so "
-                    "and leaves the text", what, exact);
+                    "(%zu below the tokens') and leaves the text", what, exact,
+          tokens);
     free(orig);
     st = decode_into(shape, d->text, len, out, exact, &d->arena, &need, NULL);
     CHECK(st == PE_OK && need == exact, "%s: at the exact %zu bytes: %s", what,

@@ -13,13 +13,15 @@
  * Checked: only the documented statuses; on PE_ERR_BUFFER_TOO_SMALL the
  * need exceeds the capacity, the output holds no view and the text is as
  * it was; re-running with exactly the need gives PE_OK or a non-size error
- * -- never another size error when the text nests at most 32 levels or the
- * arena that reported the need held a bit per level (otherwise the need is
- * a lower bound and the next run tells the rest; at most three runs in
- * all), and one byte less than a need that worked is a size error; on
- * PE_OK every view points inside the text (strings, NUL-terminated there)
- * or inside the arena (structs, lists, blobs); decoding the same text again
- * gives the same status and need.
+ * -- never another size error when the need came from an arena that held
+ * jsmn's tokens, which is so for any need reported by a run whose arena
+ * (not NULL: the same alignment) was itself a need reported before
+ * (otherwise the need is the tokens' alone, a lower bound, and the next run
+ * tells the rest; at most three runs in all), and one byte less than a
+ * need that worked is a size error; on PE_OK every view points inside the
+ * text (strings, NUL-terminated there) or inside the arena (structs,
+ * lists, blobs); decoding the same text again gives the same status and
+ * need.
  */
 #include "fuzz_common.h"
 #include "pe_internal.h" /* the client's error body */
@@ -87,25 +89,6 @@ static result_t decode_once(const pe_shape_t *shape, const uint8_t *text,
     return r;
 }
 
-/* The most brackets open at once outside strings (at least what the
- * decoder counts: it stops at the end of the top-level object). */
-static size_t nesting(const uint8_t *text, size_t len)
-{
-    size_t depth = 0, max = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '"') {
-            while (++i < len && text[i] != '"') {
-                i += (size_t)(text[i] == '\\');
-            }
-        } else if (text[i] == '[' || text[i] == '{') {
-            max = ++depth > max ? depth : max;
-        } else if ((text[i] == ']' || text[i] == '}') && depth > 0) {
-            depth--;
-        }
-    }
-    return max;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t nops = fuzz_op_count();
@@ -141,35 +124,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     /* Re-run with exactly the need, as a caller would, until it is no
-     * longer a size error. A need reported by a run whose arena (not
-     * NULL: the same alignment) held a bit per level of a text nesting
-     * deeper than 32 levels, or any arena for a shallower text, is exact:
-     * the next run must not be a size error. Otherwise it is a lower
-     * bound (pe_model.h), so another size error may follow -- for a NULL
-     * arena (it leaves out the lead of an unaligned one), and then once
-     * more when the bits do not fit after the lead. */
-    size_t deep = nesting(data, size);
-    size_t bits = deep > 32 ? (deep + 7u) / 8u : 0;
-    size_t cur_cap = cap, lead = (8u - align) % 8u;
-    int cur_null = null_arena;
+     * longer a size error. A need reported by a run whose arena held the
+     * tokens is exact: the next run must not be a size error. A run whose
+     * arena is a need reported by an earlier run with an arena (not NULL:
+     * the same alignment, so the lead is counted) holds the tokens.
+     * Otherwise the need may be the tokens' alone (pe_model.h), so another
+     * size error may follow -- after a NULL arena (it leaves out an
+     * unaligned arena's lead), and then once more when the data does not
+     * fit after the tokens. */
+    int prev_had_arena = !null_arena;
+    int held = 0; /* the last run held the tokens: its need was exact */
     result_t prev = r;
     for (int run = 1;; run++) {
-        int bits_fit = !cur_null && cur_cap >= lead &&
-                       cur_cap - lead >= bits;
         exact = decode_once(shape, data, size, prev.needed, align, 0);
         FUZZ_LOG("json: re-run %d with %zu: status %d, need %zu\n", run,
                  prev.needed, (int)exact.st, exact.needed);
         if (exact.st != PE_ERR_BUFFER_TOO_SMALL) {
             break;
         }
-        FUZZ_CHECK(!bits_fit,
-                   "need %zu was exact (the bits fitted in %zu) yet a run "
-                   "with it says %zu", prev.needed, cur_cap, exact.needed);
+        FUZZ_CHECK(!held,
+                   "need %zu was exact (its run held the tokens) yet a run "
+                   "with it says %zu", prev.needed, exact.needed);
         FUZZ_CHECK(exact.needed > prev.needed, "need %zu not above %zu",
                    exact.needed, prev.needed);
         FUZZ_CHECK(run < 3, "still a size error after %d re-runs", run);
-        cur_cap = prev.needed;
-        cur_null = 0;
+        held = prev_had_arena;
+        prev_had_arena = 1;
         prev = exact;
     }
     /* the need that worked is the least: one byte less is too small */
