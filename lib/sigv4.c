@@ -705,9 +705,6 @@ static void hw_path_normalized(pe_sigv4_signer_t *s, const char *p,
                                size_t len)
 {
     size_t start = 0, end, i, depth, kept = 0;
-    if (p[0] == '/') {
-        hw_byte(s, '/');
-    }
     for (;;) {
         if (seg_at(p, len, start, &end) == 3) {
             /* a name, kept unless a later ".." removes it */
@@ -720,7 +717,7 @@ static void hw_path_normalized(pe_sigv4_signer_t *s, const char *p,
                 }
             }
             if (depth > 0) {
-                if (kept++ > 0) {
+                if (kept++ > 0 || p[0] == '/') {
                     hw_byte(s, '/');
                 }
                 put_uri(s, NULL, p + start, end - start, UNRESERVED);
@@ -731,8 +728,8 @@ static void hw_path_normalized(pe_sigv4_signer_t *s, const char *p,
         }
         start = end + 1;
     }
-    /* a trailing slash is kept; a path without any segment signs as "/" */
-    if ((kept > 0 && p[len - 1] == '/') || (p[0] != '/' && kept == 0)) {
+    /* a trailing slash is kept; a path without any name signs as "/" */
+    if (kept == 0 || p[len - 1] == '/') {
         hw_byte(s, '/');
     }
 }
