@@ -110,9 +110,6 @@ static int hw_flush(pe_sigv4_signer_t *s)
 /* data[0..len) into the hash (and the trace). */
 static void hw_put(pe_sigv4_signer_t *s, const void *data, size_t len)
 {
-    if (len == 0) {
-        return;
-    }
     if (pe_sha256_update(&s->work, data, len) != 0) {
         s->err = 1;
     }
@@ -676,13 +673,22 @@ static unsigned char lower(unsigned char c)
     return (unsigned)(c - 'A') < 26u ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-static int hex_value(unsigned char c)
+/* The byte of the two hex digits at p, or -1. */
+static int hex2(const char *p)
 {
-    if ((unsigned)(c - '0') < 10u) {
-        return c - '0';
+    int v = 0, i;
+    for (i = 0; i < 2; i++) {
+        unsigned c = (unsigned char)p[i], l = (c | 0x20u) - 'a';
+        if (c - '0' < 10u) {
+            c -= '0';
+        } else if (l < 6u) {
+            c = l + 10u;
+        } else {
+            return -1;
+        }
+        v = v * 16 + (int)c;
     }
-    c = (unsigned char)(c | 0x20u);
-    return (unsigned)(c - 'a') < 6u ? c - 'a' + 10 : -1;
+    return v;
 }
 
 /* Dot segments and empty segments removed as botocore's
@@ -768,8 +774,9 @@ static bool name_eq(const pe_header_t *a, const pe_header_t *b)
 
 /* A query parameter "key[=value]" read from p as a row of ranks: each
  * byte of the key, percent-decoded, then 0 for the key's end, then each
- * byte of the value; -1 at the end. A byte's rank orders its encoding:
- * "%XX" sorts below every unreserved byte, and by the byte. */
+ * byte of the value; -1 at its end ('&' or the query's). A byte's rank
+ * orders its encoding: "%XX" sorts below every unreserved byte, and by
+ * the byte. */
 typedef struct {
     const char *p, *end;
     bool key;
@@ -778,30 +785,25 @@ typedef struct {
 static void qparam_at(const items_t *g, size_t pos, qparam_t *x)
 {
     x->p = g->q + pos;
-    x->end = memchr(x->p, '&', g->qlen - pos);
-    if (x->end == NULL) {
-        x->end = g->q + g->qlen;
-    }
+    x->end = g->q + g->qlen;
     x->key = true;
 }
 
 static int qparam_next(qparam_t *x)
 {
-    unsigned c;
-    int hi, lo;
-    if (x->key && (x->p == x->end || *x->p == '=')) {
+    unsigned c = x->p == x->end ? '&' : (unsigned char)*x->p;
+    int d;
+    if (x->key && (c == '&' || c == '=')) {
         x->key = false;
-        x->p += x->p != x->end;
+        x->p += c == '=';
         return 0;
     }
-    if (x->p == x->end) {
+    if (c == '&') {
         return -1;
     }
-    c = (unsigned char)*x->p++;
-    if (c == '%' && x->end - x->p >= 2 &&
-        (hi = hex_value((unsigned char)x->p[0])) >= 0 &&
-        (lo = hex_value((unsigned char)x->p[1])) >= 0) {
-        c = (unsigned)(hi * 16 + lo);
+    x->p++;
+    if (c == '%' && x->end - x->p >= 2 && (d = hex2(x->p)) >= 0) {
+        c = (unsigned)d;
         x->p += 2;
     }
     return (int)(1u + c + (KEPT(UNRESERVED, c) ? 256u : 0u));
@@ -880,7 +882,8 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
     piece_t *a = j.arg;
     sink_t o;
     char *names, *hex;
-    size_t i, k, prev;
+    const char *path;
+    size_t i, k, prev, path_len;
     bool has_host = false;
     pe_status_t st;
     if (signer == NULL || req == NULL ||
@@ -970,16 +973,21 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
         h[-1].value = hex;
     }
     if (extra != NULL) {
-        memcpy(extra->amz_date, signer->amz_date, sizeof extra->amz_date);
-        memcpy(extra->payload_sha256, hex, PE_SHA256_HEX_LEN);
+        /* the lengths from the pieces: calls, not copies written out */
+        memcpy(extra->amz_date, signer->amz_date, a[A_DATE].n + 1u);
+        memcpy(extra->payload_sha256, hex, a[A_HEX].n);
         extra->payload_sha256[PE_SHA256_HEX_LEN] = '\0';
     }
-    if (req->path_len == 0) {
-        hw_byte(signer, '/');
-    } else if ((req->flags & PE_SIGV4_NORMALIZE_PATH) != 0u) {
-        hw_path_normalized(signer, req->path, req->path_len);
+    path = req->path;
+    path_len = req->path_len;
+    if (path_len == 0) { /* signs as "/" */
+        path = "/";
+        path_len = 1;
+    }
+    if ((req->flags & PE_SIGV4_NORMALIZE_PATH) != 0u) {
+        hw_path_normalized(signer, path, path_len);
     } else {
-        put_uri(signer, NULL, req->path, req->path_len, unreserved_slash);
+        put_uri(signer, NULL, path, path_len, unreserved_slash);
     }
     hw_byte(signer, '\n');
     for (prev = NONE; g.qlen > 0 && (i = item_next(&g, true, prev)) != NONE;
