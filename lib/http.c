@@ -68,7 +68,8 @@ pe_status_t pe_amz_date(int64_t time, char out[17])
     /* "YYYYMMDDTHHMMSSZ" from its end: the time's digits, then the date's */
     out[16] = '\0';
     out[15] = 'Z';
-    n = sec / 3600u * 10000u + sec / 60u % 60u * 100u + sec % 60u;
+    /* HHMMSS as a number: s + 60 m + 3600 h, plus 40 m + 6400 h */
+    n = sec + sec / 60u * 40u + sec / 3600u * 4000u;
     for (i = 15; i-- > 0;) {
         if (i == 8) {
             out[8] = 'T';
