@@ -767,11 +767,6 @@ static int name_cmp(const pe_header_t *a, const pe_header_t *b)
     return (a->name_len > b->name_len) - (a->name_len < b->name_len);
 }
 
-static bool name_eq(const pe_header_t *a, const pe_header_t *b)
-{
-    return a->name_len == b->name_len && name_cmp(a, b) == 0;
-}
-
 /* A query parameter "key[=value]" read from p as a row of ranks: each
  * byte of the key, percent-decoded, then 0 for the key's end, then each
  * byte of the value; -1 at its end ('&' or the query's). A byte's rank
@@ -848,26 +843,20 @@ static size_t item_next(const items_t *g, bool query, size_t prev)
     return best;
 }
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/* Header value trimmed, inner runs of blanks as one space. */
+/* Header value trimmed, inner runs of blanks as one space: its words
+ * (runs of bytes but blanks) one space apart. */
 static void hw_value(pe_sigv4_signer_t *s, const char *v, size_t len)
 {
-    size_t i = 0, start, sep = 0;
-    for (;;) {
-        while (i < len && is_blank(v[i])) {
-            i++;
+    size_t i, start = 0, sep = 0;
+    for (i = 0; i <= len; i++) {
+        if (i == len || v[i] == ' ' || v[i] == '\t') {
+            if (i > start) {
+                hw_put(s, " ", sep);
+                hw_put(s, v + start, i - start);
+                sep = 1;
+            }
+            start = i + 1;
         }
-        if (i == len) {
-            return;
-        }
-        hw_put(s, " ", sep);
-        sep = 1;
-        start = i;
-        while (i < len && !is_blank(v[i])) {
-            i++;
-        }
-        hw_put(s, v + start, i - start);
     }
 }
 
@@ -936,7 +925,7 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
             return PE_ERR_INVALID_ARGUMENT;
         }
         for (k = 0; k < i; k++) {
-            dup = dup || name_eq(x, header_at(&g, k));
+            dup = dup || name_cmp(x, header_at(&g, k)) == 0;
         }
         if (dup && i >= g.nuser) {
             return PE_ERR_INVALID_ARGUMENT; /* the signer adds it */
@@ -944,7 +933,7 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
         if (!dup) {
             a[A_SIGNED].n += x->name_len + 1u;
         }
-        has_host = has_host || name_eq(x, &host);
+        has_host = has_host || name_cmp(x, &host) == 0;
     }
     if (!has_host) {
         return PE_ERR_INVALID_ARGUMENT;
@@ -1013,7 +1002,7 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
     for (prev = NONE, k = 0; (i = item_next(&g, false, prev)) != NONE;
          prev = i) {
         const pe_header_t *x = header_at(&g, i);
-        if (prev != NONE && name_eq(x, header_at(&g, prev))) {
+        if (prev != NONE && name_cmp(x, header_at(&g, prev)) == 0) {
             hw_byte(signer, ',');
         } else {
             size_t n;
