@@ -20,9 +20,6 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
                                        void *trace_ctx)
 {
     pe_status_t st;
-    if (!signer) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
     pe_sigv4_set_trace(signer, trace, trace_ctx);
     st = pe_http_signed_head(signer, req, host, region, now, buf, cap, needed);
     pe_sigv4_set_trace(signer, NULL, NULL);

@@ -367,8 +367,10 @@ void pe_sigv4_deinit(pe_sigv4_signer_t *signer)
 void pe_sigv4_set_trace(pe_sigv4_signer_t *signer, pe_sigv4_trace_fn fn,
                         void *fn_ctx)
 {
-    signer->trace = (void (*)(void))fn;
-    signer->trace_ctx = fn_ctx;
+    if (signer != NULL) {
+        signer->trace = (void (*)(void))fn;
+        signer->trace_ctx = fn_ctx;
+    }
 }
 
 pe_status_t pe_uri_encode(const char *src, size_t len, bool keep_slash,
@@ -590,14 +592,20 @@ static void hw_query_sorted(pe_sigv4_signer_t *s, const char *q)
     }
 }
 
+/* The client's SignedHeaders: "content-type;" with a body,
+ * ";x-amz-security-token" with a token. The general signer takes its
+ * header names from here too. */
+static const char built_names[] =
+    "content-type;host;x-amz-date;x-amz-security-token";
+#define NAME_HOST (built_names + 13)
+#define NAME_DATE (built_names + 18)
+#define NAME_TOKEN (built_names + 29)
+
 pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
                                 const pe_request_t *req, const char *host,
                                 const char *region, int64_t time, char *buf,
                                 size_t cap, size_t *needed)
 {
-    /* SignedHeaders: "content-type;" with a body, ";x-amz-security-token"
-     * with a token */
-    static const char names[] = "content-type;host;x-amz-date;x-amz-security-token";
     job_t j;
     piece_t *a = j.arg;
     sink_t o;
@@ -632,8 +640,8 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
         a[A_LENGTH].p = num;
         a[A_LENGTH].n = pe_fmt_i64(num, (int64_t)req->body_len);
     }
-    a[A_SIGNED].p = names + first;
-    a[A_SIGNED].n = (signer->token ? sizeof names - 1u : 28u) - first;
+    a[A_SIGNED].p = built_names + first;
+    a[A_SIGNED].n = (signer->token ? sizeof built_names - 1u : 28u) - first;
     st = job_check(signer, &j, time);
     if (st == PE_OK && (!is_one_line(target, req->target_len) ||
                         target[0] != '/' || target[req->target_len] != '\0' ||
@@ -864,8 +872,7 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
                           const pe_sigv4_request_t *req, char *auth,
                           size_t cap, size_t *needed, pe_sigv4_extra_t *extra)
 {
-    static const pe_header_t host = {"host", 4, NULL, 0};
-    pe_header_t own[3], *h = own;
+    pe_header_t own[4], *h = own;
     items_t g;
     job_t j;
     piece_t *a = j.arg;
@@ -873,7 +880,6 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
     char *names, *hex;
     const char *path;
     size_t i, k, prev, path_len;
-    bool has_host = false;
     pe_status_t st;
     if (signer == NULL || req == NULL ||
         (req->flags & ~(PE_SIGV4_NORMALIZE_PATH | PE_SIGV4_CONTENT_SHA256)) != 0u ||
@@ -893,12 +899,12 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
         return st;
     }
     /* the signer's headers; x-amz-content-sha256's value comes later */
-    h->name = "x-amz-date";
+    h->name = NAME_DATE;
     h->name_len = 10;
     h->value = signer->amz_date;
     h++->value_len = 16;
     if (signer->token != NULL) {
-        h->name = "x-amz-security-token";
+        h->name = NAME_TOKEN;
         h->name_len = 20;
         h->value = signer->token;
         h++->value_len = signer->token_len;
@@ -914,9 +920,12 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
     g.count = g.nuser + (size_t)(h - own);
     g.q = req->query;
     g.qlen = req->query_len;
+    /* then "host", which only the caller's may name */
+    h->name = NAME_HOST;
+    h->name_len = 4;
     /* SignedHeaders: n names, n - 1 ';' */
     a[A_SIGNED].n = NONE;
-    for (i = 0; i < g.count; i++) {
+    for (i = 0; i <= g.count; i++) {
         const pe_header_t *x = header_at(&g, i);
         bool dup = false;
         if (i < g.nuser && (!in_class(x->name, x->name_len, TOKEN) ||
@@ -927,16 +936,13 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
         for (k = 0; k < i; k++) {
             dup = dup || name_cmp(x, header_at(&g, k)) == 0;
         }
-        if (dup && i >= g.nuser) {
-            return PE_ERR_INVALID_ARGUMENT; /* the signer adds it */
+        /* a header the signer adds, or no Host */
+        if (i >= g.nuser && dup != (i == g.count)) {
+            return PE_ERR_INVALID_ARGUMENT;
         }
         if (!dup) {
             a[A_SIGNED].n += x->name_len + 1u;
         }
-        has_host = has_host || name_cmp(x, &host) == 0;
-    }
-    if (!has_host) {
-        return PE_ERR_INVALID_ARGUMENT;
     }
     /* t_auth's text (but its NUL and 7 piece codes) and pieces */
     i = sizeof t_auth - 8u + a[A_KEY_ID].n + 8u + a[A_REGION].n +
@@ -1031,9 +1037,6 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
                                  pe_sigv4_trace_fn fn, void *fn_ctx)
 {
     pe_status_t st;
-    if (signer == NULL) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
     pe_sigv4_set_trace(signer, fn, fn_ctx);
     st = pe_sigv4_sign(signer, req, auth, cap, needed, extra);
     pe_sigv4_set_trace(signer, NULL, NULL);
