@@ -230,11 +230,11 @@ static void out(pe_sigv4_signer_t *s, sink_t *o, const char *p, size_t n)
 static void put_uri(pe_sigv4_signer_t *s, sink_t *o, const char *src,
                     size_t len, const unsigned char *keep)
 {
-    size_t i = 0, run;
+    size_t i = 0;
     while (i < len) {
         char e[3];
         unsigned c;
-        run = i;
+        size_t run = i;
         while (i < len && KEPT(keep, (unsigned char)src[i])) {
             i++;
         }
@@ -994,11 +994,12 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
         }
         qparam_at(&g, i, &x);
         while ((r = qparam_next(&x)) >= 0) {
-            char c = (char)(r - 1);
+            char c[1];
+            c[0] = (char)(r - 1);
             if (r == 0) {
                 hw_byte(signer, '=');
             } else {
-                put_uri(signer, NULL, &c, 1, UNRESERVED);
+                put_uri(signer, NULL, c, 1, UNRESERVED);
             }
         }
     }
