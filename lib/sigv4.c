@@ -324,7 +324,7 @@ static int hmac_finish(pe_sha256_t *ctx, const pe_sha256_t *outer,
 pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
                           const char *secret, const char *session_token)
 {
-    size_t key_id_len, secret_len;
+    size_t key_id_len, secret_len, token_len;
     if (signer == NULL) {
         return PE_ERR_INVALID_ARGUMENT;
     }
@@ -334,21 +334,18 @@ pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
     }
     key_id_len = strlen(key_id);
     secret_len = strlen(secret);
-    if (key_id_len == 0 || key_id_len > PE_SIGV4_MAX_KEY_ID ||
-        secret_len == 0 || secret_len > PE_SIGV4_MAX_SECRET) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    if (!in_class(key_id, key_id_len, KEY_ID)) { /* in "Credential=" */
+    /* the key id goes into "Credential=" (in_class: not empty) */
+    if (key_id_len > PE_SIGV4_MAX_KEY_ID || secret_len - 1u >= PE_SIGV4_MAX_SECRET ||
+        !in_class(key_id, key_id_len, KEY_ID)) {
         return PE_ERR_INVALID_ARGUMENT;
     }
     if (session_token != NULL) {
-        signer->token_len = strlen(session_token);
-        if (signer->token_len == 0 ||
-            !is_one_line(session_token, signer->token_len)) {
-            signer->token_len = 0;
+        token_len = strlen(session_token);
+        if (token_len == 0 || !is_one_line(session_token, token_len)) {
             return PE_ERR_INVALID_ARGUMENT;
         }
         signer->token = session_token;
+        signer->token_len = token_len;
     }
     memcpy(signer->key_id, key_id, key_id_len + 1u);
     memcpy(signer->secret, "AWS4", 4);
