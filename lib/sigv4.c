@@ -348,7 +348,7 @@ pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
         signer->token_len = token_len;
     }
     memcpy(signer->key_id, key_id, key_id_len + 1u);
-    memcpy(signer->secret, "AWS4", 4);
+    memcpy(signer->secret, t_auth, 4); /* "AWS4" */
     memcpy(signer->secret + 4, secret, secret_len);
     signer->secret_len = 4 + secret_len;
     return PE_OK;
