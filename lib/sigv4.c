@@ -225,8 +225,8 @@ static void out(pe_sigv4_signer_t *s, sink_t *o, const char *p, size_t n)
     o->len += n;
 }
 
-/* The URI encoding of src[0..len) into o (or the hash): every byte the
- * map does not keep as %XX. */
+/* The URI encoding of src[0..len) into o (the hash when o is NULL):
+ * runs of the bytes the map keeps, every other byte as %XX. */
 static void put_uri(pe_sigv4_signer_t *s, sink_t *o, const char *src,
                     size_t len, const unsigned char *keep)
 {
@@ -856,7 +856,7 @@ static void hw_value(pe_sigv4_signer_t *s, const char *v, size_t len)
     for (i = 0; i <= len; i++) {
         if (i == len || v[i] == ' ' || v[i] == '\t') {
             if (i > start) {
-                hw_put(s, " ", sep);
+                hw_put(s, " ", sep); /* none before the first word */
                 hw_put(s, v + start, i - start);
                 sep = 1;
             }
@@ -965,7 +965,8 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
         h[-1].value = hex;
     }
     if (extra != NULL) {
-        /* the lengths from the pieces: calls, not copies written out */
+        /* lengths from the pieces (17 with the NUL, 64): memcpy calls
+         * rather than copies the compiler writes out */
         memcpy(extra->amz_date, signer->amz_date, a[A_DATE].n + 1u);
         memcpy(extra->payload_sha256, hex, a[A_HEX].n);
         extra->payload_sha256[PE_SHA256_HEX_LEN] = '\0';
