@@ -324,7 +324,7 @@ static int hmac_finish(pe_sha256_t *ctx, const pe_sha256_t *outer,
 pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
                           const char *secret, const char *session_token)
 {
-    size_t key_id_len, secret_len, token_len;
+    size_t key_id_len, secret_len;
     if (signer == NULL) {
         return PE_ERR_INVALID_ARGUMENT;
     }
@@ -340,7 +340,7 @@ pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
         return PE_ERR_INVALID_ARGUMENT;
     }
     if (session_token != NULL) {
-        token_len = strlen(session_token);
+        size_t token_len = strlen(session_token);
         if (token_len == 0 || !is_one_line(session_token, token_len)) {
             return PE_ERR_INVALID_ARGUMENT;
         }
