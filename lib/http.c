@@ -20,44 +20,30 @@ pe_status_t pe_http_signed_head_traced(pe_sigv4_signer_t *signer,
                                        void *trace_ctx)
 {
     pe_status_t st;
-    if (!signer) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
     pe_sigv4_set_trace(signer, trace, trace_ctx);
     st = pe_http_signed_head(signer, req, host, region, now, buf, cap, needed);
     pe_sigv4_set_trace(signer, NULL, NULL);
     return st;
 }
 
-/* n as `width` decimal digits (the leading ones zero). */
-static void put_dec(char *out, uint32_t v, unsigned width)
+/* Gregorian calendar, years 1970..9999 (1969 for March-based ones): the
+ * days from 1970-01-01 to y-m-d (month 1..12; a day past the month's end
+ * runs into the next). Years start on March 1 here (the leap day last),
+ * whose month m (3..14) begins (153 * m - 457) / 5 days in; 719469: the
+ * days from 0000-03-01 to 1970-01-02. */
+static uint32_t days_of(uint32_t y, uint32_t m, uint32_t d)
 {
-    while (width-- > 0) {
-        out[width] = (char)('0' + v % 10u);
-        v /= 10u;
+    if (m < 3u) {
+        y--;
+        m += 12u;
     }
-}
-
-/* Gregorian calendar, years 1970..9999: the days from 1970-01-01 to the
- * first day of year (up to 10000), and the days in month 1..12 of year. */
-static uint32_t days_before(uint32_t year)
-{
-    uint32_t y = year - 1u; /* leap years 1..y less those of 1..1969 */
-    return 365u * (year - 1970u) + y / 4u - y / 100u + y / 400u - 477u;
-}
-
-static uint32_t month_days(uint32_t year, uint32_t month)
-{
-    if (month == 2) {
-        return days_before(year + 1u) - days_before(year) - 337u;
-    }
-    /* 31 and 30 alternate, restarting at August */
-    return 30u + ((month + (month >> 3)) & 1u);
+    return 365u * y + y / 4u - y / 100u + y / 400u + (153u * m - 457u) / 5u +
+           d - 719469u;
 }
 
 pe_status_t pe_amz_date(int64_t time, char out[17])
 {
-    uint32_t days, sec, n, year, month = 1;
+    uint32_t days, sec, year, month = 1, n, i;
     if (out == NULL) {
         return PE_ERR_INVALID_ARGUMENT;
     }
@@ -70,19 +56,26 @@ pe_status_t pe_amz_date(int64_t time, char out[17])
     sec = (uint32_t)(time - (int64_t)days * 86400);
     /* 146097 days in 400 years: the year, or one more or less */
     year = 1969u + days * 400u / 146097u;
-    while (days_before(year + 1u) <= days) {
+    while (days_of(year + 1u, 1, 1) <= days) {
         year++;
     }
-    days -= days_before(year);
-    while (days >= (n = month_days(year, month))) {
-        days -= n;
+    while (month < 12u && days_of(year, month + 1u, 1) <= days) {
         month++;
     }
-    put_dec(out, year * 10000u + month * 100u + days + 1u, 8);
-    out[8] = 'T';
-    put_dec(out + 9, sec / 3600u * 10000u + sec / 60u % 60u * 100u + sec % 60u, 6);
-    out[15] = 'Z';
+    /* "YYYYMMDDTHHMMSSZ" from its end: the time's digits, then the date's */
     out[16] = '\0';
+    out[15] = 'Z';
+    /* HHMMSS as a number: s + 60 m + 3600 h, plus 40 m + 6400 h */
+    n = sec + sec / 60u * 40u + sec / 3600u * 4000u;
+    for (i = 15; i-- > 0;) {
+        if (i == 8) {
+            out[8] = 'T';
+            n = year * 10000u + month * 100u + days - days_of(year, month, 1) + 1u;
+        } else {
+            out[i] = (char)('0' + n % 10u);
+            n /= 10u;
+        }
+    }
     return PE_OK;
 }
 
@@ -117,10 +110,7 @@ pe_status_t pe_http_date_parse(const char *text, int64_t *seconds)
         f[3] > 59 || f[4] > 60) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    days = days_before(f[1]) + f[0] - 1u;
-    for (i = 1; i <= month; i++) {
-        days += month_days(f[1], i);
-    }
+    days = days_of(f[1], month + 1u, f[0]);
     *seconds = (int64_t)days * 86400 +
                (int64_t)(f[2] * 3600u + f[3] * 60u + f[4]);
     return PE_OK;

@@ -110,9 +110,6 @@ static int hw_flush(pe_sigv4_signer_t *s)
 /* data[0..len) into the hash (and the trace). */
 static void hw_put(pe_sigv4_signer_t *s, const void *data, size_t len)
 {
-    if (len == 0) {
-        return;
-    }
     if (pe_sha256_update(&s->work, data, len) != 0) {
         s->err = 1;
     }
@@ -126,39 +123,6 @@ static void hw_put(pe_sigv4_signer_t *s, const void *data, size_t len)
 static void hw_byte(pe_sigv4_signer_t *s, unsigned char c)
 {
     hw_put(s, &c, 1);
-}
-
-/* URI encoding of src: every byte the map does not keep as %XX. */
-static void hw_uri(pe_sigv4_signer_t *s, const char *src, size_t len,
-                   const unsigned char *keep)
-{
-    const char *end = src + len;
-    while (src < end) {
-        const char *p = src;
-        unsigned c;
-        while (p < end && KEPT(keep, (unsigned char)*p)) {
-            p++;
-        }
-        hw_put(s, src, (size_t)(p - src));
-        if (p == end) {
-            return;
-        }
-        c = (unsigned char)*p;
-        hw_byte(s, '%');
-        hw_byte(s, (unsigned char)hex_upper[c >> 4]);
-        hw_byte(s, (unsigned char)hex_upper[c & 15u]);
-        src = p + 1;
-    }
-}
-
-/* A canonical URI without dot-segment removal: the path encoded once more
- * ('/' kept); an empty path is "/". */
-static void hw_path_plain(pe_sigv4_signer_t *s, const char *p, size_t len)
-{
-    if (len == 0) {
-        hw_byte(s, '/');
-    }
-    hw_uri(s, p, len, unreserved_slash);
 }
 
 /* ------------------------------------------------------------------ */
@@ -261,6 +225,31 @@ static void out(pe_sigv4_signer_t *s, sink_t *o, const char *p, size_t n)
     o->len += n;
 }
 
+/* The URI encoding of src[0..len) into o (the hash when o is NULL):
+ * runs of the bytes the map keeps, every other byte as %XX. */
+static void put_uri(pe_sigv4_signer_t *s, sink_t *o, const char *src,
+                    size_t len, const unsigned char *keep)
+{
+    size_t i = 0;
+    while (i < len) {
+        char e[3];
+        unsigned c;
+        size_t run = i;
+        while (i < len && KEPT(keep, (unsigned char)src[i])) {
+            i++;
+        }
+        out(s, o, src + run, i - run);
+        if (i == len) {
+            return;
+        }
+        c = (unsigned char)src[i++];
+        e[0] = '%';
+        e[1] = hex_upper[c >> 4];
+        e[2] = hex_upper[c & 15u];
+        out(s, o, e, 3);
+    }
+}
+
 static void emit(pe_sigv4_signer_t *s, sink_t *o, const char *t,
                  const piece_t *arg)
 {
@@ -345,24 +334,21 @@ pe_status_t pe_sigv4_init(pe_sigv4_signer_t *signer, const char *key_id,
     }
     key_id_len = strlen(key_id);
     secret_len = strlen(secret);
-    if (key_id_len == 0 || key_id_len > PE_SIGV4_MAX_KEY_ID ||
-        secret_len == 0 || secret_len > PE_SIGV4_MAX_SECRET) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    if (!in_class(key_id, key_id_len, KEY_ID)) { /* in "Credential=" */
+    /* the key id goes into "Credential=" (in_class: not empty) */
+    if (key_id_len > PE_SIGV4_MAX_KEY_ID || secret_len - 1u >= PE_SIGV4_MAX_SECRET ||
+        !in_class(key_id, key_id_len, KEY_ID)) {
         return PE_ERR_INVALID_ARGUMENT;
     }
     if (session_token != NULL) {
-        signer->token_len = strlen(session_token);
-        if (signer->token_len == 0 ||
-            !is_one_line(session_token, signer->token_len)) {
-            signer->token_len = 0;
+        size_t token_len = strlen(session_token);
+        if (token_len == 0 || !is_one_line(session_token, token_len)) {
             return PE_ERR_INVALID_ARGUMENT;
         }
         signer->token = session_token;
+        signer->token_len = token_len;
     }
     memcpy(signer->key_id, key_id, key_id_len + 1u);
-    memcpy(signer->secret, "AWS4", 4);
+    memcpy(signer->secret, t_auth, 4); /* "AWS4" */
     memcpy(signer->secret + 4, secret, secret_len);
     signer->secret_len = 4 + secret_len;
     return PE_OK;
@@ -378,44 +364,35 @@ void pe_sigv4_deinit(pe_sigv4_signer_t *signer)
 void pe_sigv4_set_trace(pe_sigv4_signer_t *signer, pe_sigv4_trace_fn fn,
                         void *fn_ctx)
 {
-    signer->trace = (void (*)(void))fn;
-    signer->trace_ctx = fn_ctx;
+    if (signer != NULL) {
+        signer->trace = (void (*)(void))fn;
+        signer->trace_ctx = fn_ctx;
+    }
 }
 
 pe_status_t pe_uri_encode(const char *src, size_t len, bool keep_slash,
                           char *dst, size_t cap, size_t *needed)
 {
     const unsigned char *keep = keep_slash ? unreserved_slash : UNRESERVED;
-    const unsigned char *s = (const unsigned char *)src;
-    size_t i, n = len, o = 0;
+    sink_t o = {NULL, 0, 0};
     if ((src == NULL && len > 0) || len > ((size_t)-1 - 1u) / 3u) {
         return PE_ERR_INVALID_ARGUMENT;
     }
-    for (i = 0; i < len; i++) {
-        if (!KEPT(keep, s[i])) {
-            n += 2;
-        }
-    }
+    put_uri(NULL, &o, src, len, keep); /* counts only */
     if (needed != NULL) {
-        *needed = n;
+        *needed = o.len;
     }
-    if (dst == NULL || cap < n + 1u) {
+    if (dst == NULL || cap <= o.len) {
         if (dst != NULL && cap > 0) {
             dst[0] = '\0';
         }
         return PE_ERR_BUFFER_TOO_SMALL;
     }
-    for (i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        if (KEPT(keep, c)) {
-            dst[o++] = (char)c;
-        } else {
-            dst[o++] = '%';
-            dst[o++] = hex_upper[c >> 4];
-            dst[o++] = hex_upper[c & 15u];
-        }
-    }
-    dst[o] = '\0';
+    o.buf = dst;
+    o.cap = cap;
+    o.len = 0;
+    put_uri(NULL, &o, src, len, keep);
+    dst[o.len] = '\0';
     return PE_OK;
 }
 
@@ -612,14 +589,20 @@ static void hw_query_sorted(pe_sigv4_signer_t *s, const char *q)
     }
 }
 
+/* The client's SignedHeaders: "content-type;" with a body,
+ * ";x-amz-security-token" with a token. The general signer takes its
+ * header names from here too. */
+static const char built_names[] =
+    "content-type;host;x-amz-date;x-amz-security-token";
+#define NAME_HOST (built_names + 13)
+#define NAME_DATE (built_names + 18)
+#define NAME_TOKEN (built_names + 29)
+
 pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
                                 const pe_request_t *req, const char *host,
                                 const char *region, int64_t time, char *buf,
                                 size_t cap, size_t *needed)
 {
-    /* SignedHeaders: "content-type;" with a body, ";x-amz-security-token"
-     * with a token */
-    static const char names[] = "content-type;host;x-amz-date;x-amz-security-token";
     job_t j;
     piece_t *a = j.arg;
     sink_t o;
@@ -654,8 +637,8 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
         a[A_LENGTH].p = num;
         a[A_LENGTH].n = pe_fmt_i64(num, (int64_t)req->body_len);
     }
-    a[A_SIGNED].p = names + first;
-    a[A_SIGNED].n = (signer->token ? sizeof names - 1u : 28u) - first;
+    a[A_SIGNED].p = built_names + first;
+    a[A_SIGNED].n = (signer->token ? sizeof built_names - 1u : 28u) - first;
     st = job_check(signer, &j, time);
     if (st == PE_OK && (!is_one_line(target, req->target_len) ||
                         target[0] != '/' || target[req->target_len] != '\0' ||
@@ -687,327 +670,96 @@ pe_status_t pe_http_signed_head(pe_sigv4_signer_t *signer,
 }
 
 /* ------------------------------------------------------------------ */
-/* The general canonicaliser: URI decoding and encoding                */
+/* The general canonicaliser (pe_sigv4_sign): any path, query and      */
+/* headers                                                             */
 
 static unsigned char lower(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+    return (unsigned)(c - 'A') < 26u ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-static int hex_value(unsigned char c)
+/* The byte of the two hex digits at p, or -1. */
+static int hex2(const char *p)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = lower(c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-/* The byte of the escape whose two hex digits start at p, or -1. */
-static int pct_decode(const unsigned char *p, size_t avail)
-{
-    int hi, lo;
-    if (avail < 2) {
-        return -1;
-    }
-    hi = hex_value(p[0]);
-    lo = hex_value(p[1]);
-    return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
-}
-
-/* Streams the URI encoding of a query key or value, percent-decoded
- * first. */
-typedef struct {
-    const unsigned char *p, *end;
-    unsigned char npending;
-    unsigned char pending[2];
-} enc_t;
-
-static void enc_init(enc_t *it, const char *s, size_t len)
-{
-    it->p = (const unsigned char *)s;
-    it->end = it->p + len;
-    it->npending = 0;
-}
-
-/* The next byte of the encoding, or -1 at its end. */
-static int enc_next(enc_t *it)
-{
-    unsigned c;
-    int d;
-    if (it->npending > 0) {
-        return it->pending[2u - it->npending--];
-    }
-    if (it->p == it->end) {
-        return -1;
-    }
-    c = *it->p++;
-    if (c == '%' && (d = pct_decode(it->p, (size_t)(it->end - it->p))) >= 0) {
-        c = (unsigned)d;
-        it->p += 2;
-    }
-    if (KEPT(UNRESERVED, c)) {
-        return (int)c;
-    }
-    it->pending[0] = (unsigned char)hex_upper[c >> 4];
-    it->pending[1] = (unsigned char)hex_upper[c & 15u];
-    it->npending = 2;
-    return '%';
-}
-
-static void hw_encode(pe_sigv4_signer_t *s, const char *src, size_t len)
-{
-    enc_t it;
-    int c;
-    enc_init(&it, src, len);
-    while ((c = enc_next(&it)) >= 0) {
-        hw_byte(s, (unsigned char)c);
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* General: canonical URI                                              */
-
-enum { SEG_SKIP, SEG_UP, SEG_NAME };
-
-static size_t seg_end(const char *p, size_t len, size_t i)
-{
-    while (i < len && p[i] != '/') {
-        i++;
-    }
-    return i;
-}
-
-static int seg_kind(const char *s, size_t n)
-{
-    if (n == 0 || (n == 1 && s[0] == '.')) {
-        return SEG_SKIP;
-    }
-    return (n == 2 && s[0] == '.' && s[1] == '.') ? SEG_UP : SEG_NAME;
-}
-
-/* Whether the segment that ends at p[end] is removed by a later "..". */
-static bool seg_popped(const char *p, size_t len, size_t end)
-{
-    size_t depth = 0;
-    while (end < len) {
-        size_t start = end + 1;
-        end = seg_end(p, len, start);
-        switch (seg_kind(p + start, end - start)) {
-        case SEG_NAME:
-            depth++;
-            break;
-        case SEG_UP:
-            if (depth == 0) {
-                return true;
-            }
-            depth--;
-            break;
-        default:
-            break;
+    int v = 0, i;
+    for (i = 0; i < 2; i++) {
+        unsigned c = (unsigned char)p[i], l = (c | 0x20u) - 'a';
+        if (c - '0' < 10u) {
+            c -= '0';
+        } else if (l < 6u) {
+            c = l + 10u;
+        } else {
+            return -1;
         }
+        v = v * 16 + (int)c;
     }
-    return false;
+    return v;
 }
 
 /* Dot segments and empty segments removed as botocore's
  * remove_dot_segments does, streamed without a copy of the path. */
+
+/* The segment that starts at p[i]: its end (the next '/' or len) into
+ * *end; returns its length for "", "." and "..", else 3 (a name). */
+static size_t seg_at(const char *p, size_t len, size_t i, size_t *end)
+{
+    size_t e = i;
+    while (e < len && p[e] != '/') {
+        e++;
+    }
+    *end = e;
+    e -= i;
+    return (e <= 2 && memcmp(p + i, "..", e) == 0) ? e : 3;
+}
+
 static void hw_path_normalized(pe_sigv4_signer_t *s, const char *p,
                                size_t len)
 {
-    size_t start = 0, kept = 0;
-    bool lead = p[0] == '/';
-    if (lead) {
-        hw_byte(s, '/');
-    }
+    size_t start = 0, end, i, depth, kept = 0;
     for (;;) {
-        size_t end = seg_end(p, len, start);
-        if (seg_kind(p + start, end - start) == SEG_NAME &&
-            !seg_popped(p, len, end)) {
-            if (kept++ > 0) {
-                hw_byte(s, '/');
+        if (seg_at(p, len, start, &end) == 3) {
+            /* a name, kept unless a later ".." removes it */
+            for (i = end, depth = 1; i < len && depth > 0;) {
+                size_t k = seg_at(p, len, i + 1, &i);
+                if (k == 3) {
+                    depth++;
+                } else if (k == 2) {
+                    depth--;
+                }
             }
-            hw_uri(s, p + start, end - start, UNRESERVED);
+            if (depth > 0) {
+                if (kept++ > 0 || p[0] == '/') {
+                    hw_byte(s, '/');
+                }
+                put_uri(s, NULL, p + start, end - start, UNRESERVED);
+            }
         }
         if (end == len) {
             break;
         }
         start = end + 1;
     }
-    /* a trailing slash is kept; a path without any segment signs as "/" */
-    if ((kept > 0 && p[len - 1] == '/') || (!lead && kept == 0)) {
+    /* a trailing slash is kept; a path without any name signs as "/" */
+    if (kept == 0 || p[len - 1] == '/') {
         hw_byte(s, '/');
     }
 }
 
-/* ------------------------------------------------------------------ */
-/* General: canonical query                                            */
-
-static int qenc_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-    enc_t x, y;
-    enc_init(&x, a, alen);
-    enc_init(&y, b, blen);
-    for (;;) {
-        int ca = enc_next(&x), cb = enc_next(&y);
-        if (ca != cb || ca < 0) {
-            return ca - cb;
-        }
-    }
-}
-
+/* The request's headers (the caller's, then the signer's own) and query:
+ * the items the canonical request lists in order. */
 typedef struct {
-    const char *key, *value;
-    size_t key_len, value_len;
-} qparam_t;
+    const pe_header_t *user, *own;
+    size_t nuser, count;
+    const char *q;
+    size_t qlen;
+} items_t;
 
-/* Where the parameter that starts at q[pos] ends ('&' or qlen). */
-static size_t qparam_end(const char *q, size_t qlen, size_t pos)
+static const pe_header_t *header_at(const items_t *g, size_t i)
 {
-    while (pos < qlen && q[pos] != '&') {
-        pos++;
-    }
-    return pos;
+    return i < g->nuser ? g->user + i : g->own + (i - g->nuser);
 }
 
-/* The key and value of the parameter at q[pos]. */
-static void qparam_at(const char *q, size_t qlen, size_t pos, qparam_t *out)
-{
-    size_t end = qparam_end(q, qlen, pos), eq = pos;
-    while (eq < end && q[eq] != '=') {
-        eq++;
-    }
-    out->key = q + pos;
-    out->key_len = eq - pos;
-    out->value = q + (eq < end ? eq + 1 : end);
-    out->value_len = eq < end ? end - eq - 1 : 0;
-}
-
-/* Order of the parameters at q[a] and q[b]: encoded key, encoded value,
- * then position. */
-static int qparam_cmp(const char *q, size_t qlen, size_t a, size_t b)
-{
-    qparam_t x, y;
-    int r;
-    qparam_at(q, qlen, a, &x);
-    qparam_at(q, qlen, b, &y);
-    r = qenc_cmp(x.key, x.key_len, y.key, y.key_len);
-    if (r == 0) {
-        r = qenc_cmp(x.value, x.value_len, y.value, y.value_len);
-    }
-    return r != 0 ? r : (a > b) - (a < b);
-}
-
-#define NONE ((size_t)-1)
-
-/* Parameters in order by repeated selection of the next smallest. */
-static void hw_query(pe_sigv4_signer_t *s, const char *q, size_t qlen)
-{
-    size_t prev = NONE, pos;
-    qparam_t x;
-    if (qlen == 0) {
-        return;
-    }
-    for (;;) {
-        size_t best = NONE;
-        for (pos = 0; pos <= qlen; pos = qparam_end(q, qlen, pos) + 1u) {
-            if ((prev == NONE || qparam_cmp(q, qlen, pos, prev) > 0) &&
-                (best == NONE || qparam_cmp(q, qlen, pos, best) < 0)) {
-                best = pos;
-            }
-        }
-        if (best == NONE) {
-            return;
-        }
-        if (prev != NONE) {
-            hw_byte(s, '&');
-        }
-        qparam_at(q, qlen, best, &x);
-        hw_encode(s, x.key, x.key_len);
-        hw_byte(s, '=');
-        hw_encode(s, x.value, x.value_len);
-        prev = best;
-    }
-}
-
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/* Header value trimmed, inner runs of blanks as one space. */
-static void hw_value(pe_sigv4_signer_t *s, const char *v, size_t len)
-{
-    size_t i = 0;
-    while (len > 0 && is_blank(v[len - 1])) {
-        len--;
-    }
-    while (i < len && is_blank(v[i])) {
-        i++;
-    }
-    while (i < len) {
-        size_t end = i;
-        while (end < len && !is_blank(v[end])) {
-            end++;
-        }
-        hw_put(s, v + i, end - i);
-        if (end == len) {
-            break;
-        }
-        hw_byte(s, ' ');
-        i = end;
-        while (is_blank(v[i])) { /* stops: v[len - 1] is not blank */
-            i++;
-        }
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* General: canonical headers, the caller's plus the signer's own      */
-/* ("virtual").                                                        */
-
-enum { VIRT_DATE, VIRT_TOKEN, VIRT_CONTENT_SHA256, NVIRT_MAX };
-
-/* The signer's headers; their values come from hw_hvalue(). */
-static const pe_header_t virt_headers[NVIRT_MAX] = {
-    {"x-amz-date", 10, NULL, 16},
-    {"x-amz-security-token", 20, NULL, 0},
-    {"x-amz-content-sha256", 20, NULL, PE_SHA256_HEX_LEN}};
-
-typedef struct {
-    const pe_header_t *user;
-    size_t nuser;
-    size_t count; /* nuser + virtual ones */
-    unsigned char virt[NVIRT_MAX]; /* which, in virt_headers */
-    const char *payload_hex; /* x-amz-content-sha256's value, once known */
-    size_t signed_len; /* length of SignedHeaders' value */
-} hset_t;
-
-static const pe_header_t *hset_get(const hset_t *h, size_t i)
-{
-    return i < h->nuser ? &h->user[i] : &virt_headers[h->virt[i - h->nuser]];
-}
-
-/* Header i's value, trimmed, into the hash. */
-static void hw_hvalue(pe_sigv4_signer_t *s, const hset_t *h, size_t i)
-{
-    const pe_header_t *x = hset_get(h, i);
-    const char *v = x->value;
-    size_t len = x->value_len;
-    if (i >= h->nuser) {
-        switch (h->virt[i - h->nuser]) {
-        case VIRT_DATE:
-            v = s->amz_date;
-            break;
-        case VIRT_TOKEN:
-            v = s->token;
-            len = s->token_len;
-            break;
-        default:
-            v = h->payload_hex;
-            break;
-        }
-    }
-    hw_value(s, v, len);
-}
-
+/* Header names compare as lower case. */
 static int name_cmp(const pe_header_t *a, const pe_header_t *b)
 {
     size_t i, n = a->name_len < b->name_len ? a->name_len : b->name_len;
@@ -1020,119 +772,117 @@ static int name_cmp(const pe_header_t *a, const pe_header_t *b)
     return (a->name_len > b->name_len) - (a->name_len < b->name_len);
 }
 
-static bool name_eq(const pe_header_t *a, const pe_header_t *b)
+/* A query parameter "key[=value]" read from p as a row of ranks: each
+ * byte of the key, percent-decoded, then 0 for the key's end, then each
+ * byte of the value; -1 at its end ('&' or the query's). A byte's rank
+ * orders its encoding: "%XX" sorts below every unreserved byte, and by
+ * the byte. */
+typedef struct {
+    const char *p, *end;
+    bool key;
+} qparam_t;
+
+static void qparam_at(const items_t *g, size_t pos, qparam_t *x)
 {
-    return a->name_len == b->name_len && name_cmp(a, b) == 0;
+    x->p = g->q + pos;
+    x->end = g->q + g->qlen;
+    x->key = true;
 }
 
-/* The first header of the smallest name after header prev's (NONE: the
- * smallest of all), or NONE when no name is left. */
-static size_t hset_next(const hset_t *h, size_t prev)
+static int qparam_next(qparam_t *x)
 {
-    size_t i, best = NONE;
-    for (i = 0; i < h->count; i++) {
-        const pe_header_t *x = hset_get(h, i);
-        if ((prev == NONE || name_cmp(x, hset_get(h, prev)) > 0) &&
-            (best == NONE || name_cmp(x, hset_get(h, best)) < 0)) {
+    unsigned c = x->p == x->end ? '&' : (unsigned char)*x->p;
+    int d;
+    if (x->key && (c == '&' || c == '=')) {
+        x->key = false;
+        x->p += c == '=';
+        return 0;
+    }
+    if (c == '&') {
+        return -1;
+    }
+    x->p++;
+    if (c == '%' && x->end - x->p >= 2 && (d = hex2(x->p)) >= 0) {
+        c = (unsigned)d;
+        x->p += 2;
+    }
+    return (int)(1u + c + (KEPT(UNRESERVED, c) ? 256u : 0u));
+}
+
+/* Order of items a and b: headers (query false, items 0..count-1) by
+ * name, query parameters (items: the positions where one starts) by
+ * encoded key, then encoded value; then by item. */
+static int item_cmp(const items_t *g, bool query, size_t a, size_t b)
+{
+    int d;
+    if (query) {
+        qparam_t x, y;
+        int cx, cy;
+        qparam_at(g, a, &x);
+        qparam_at(g, b, &y);
+        do {
+            cx = qparam_next(&x);
+            cy = qparam_next(&y);
+        } while (cx == cy && cx >= 0);
+        d = cx - cy;
+    } else {
+        d = name_cmp(header_at(g, a), header_at(g, b));
+    }
+    return d != 0 ? d : (a > b) - (a < b);
+}
+
+#define NONE ((size_t)-1)
+
+/* The item after prev (NONE: the first), or NONE: a selection of the
+ * next smallest (no copy to sort). */
+static size_t item_next(const items_t *g, bool query, size_t prev)
+{
+    size_t i, best = NONE, n = query ? g->qlen + 1u : g->count;
+    for (i = 0; i < n; i++) {
+        if ((!query || i == 0 || g->q[i - 1] == '&') &&
+            (prev == NONE || item_cmp(g, query, i, prev) > 0) &&
+            (best == NONE || item_cmp(g, query, i, best) < 0)) {
             best = i;
         }
     }
     return best;
 }
 
-/* Checks the caller's headers and adds the signer's. */
-static pe_status_t hset_init(hset_t *h, const pe_sigv4_signer_t *signer,
-                             const pe_sigv4_request_t *req)
+/* Header value trimmed, inner runs of blanks as one space: its words
+ * (runs of bytes but blanks) one space apart. */
+static void hw_value(pe_sigv4_signer_t *s, const char *v, size_t len)
 {
-    static const pe_header_t host = {"host", 4, NULL, 0};
-    bool has_host = false;
-    size_t i, j, n = 0;
-    if (req->headers == NULL && req->header_count > 0) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
-    h->virt[n++] = VIRT_DATE;
-    if (signer->token != NULL) {
-        h->virt[n++] = VIRT_TOKEN;
-    }
-    if ((req->flags & PE_SIGV4_CONTENT_SHA256) != 0u) {
-        h->virt[n++] = VIRT_CONTENT_SHA256;
-    }
-    h->user = req->headers;
-    h->nuser = req->header_count;
-    h->count = h->nuser + n;
-    h->signed_len = 0;
-    for (i = 0; i < h->count; i++) {
-        const pe_header_t *x = hset_get(h, i);
-        bool first = true;
-        if (i < h->nuser && (!in_class(x->name, x->name_len, TOKEN) ||
-                             (x->value == NULL && x->value_len > 0) ||
-                             !is_one_line(x->value, x->value_len))) {
-            return PE_ERR_INVALID_ARGUMENT;
-        }
-        for (j = 0; j < h->count; j++) {
-            if (j != i && name_eq(x, hset_get(h, j))) {
-                if (i < h->nuser && j >= h->nuser) {
-                    return PE_ERR_INVALID_ARGUMENT; /* the signer adds it */
-                }
-                first = first && j > i;
+    size_t i, start = 0, sep = 0;
+    for (i = 0; i <= len; i++) {
+        if (i == len || v[i] == ' ' || v[i] == '\t') {
+            if (i > start) {
+                hw_put(s, " ", sep); /* none before the first word */
+                hw_put(s, v + start, i - start);
+                sep = 1;
             }
+            start = i + 1;
         }
-        if (first) {
-            h->signed_len += x->name_len + 1u;
-        }
-        has_host = has_host || name_eq(x, &host);
-    }
-    h->signed_len--; /* n names, n - 1 ';' */
-    return has_host ? PE_OK : PE_ERR_INVALID_ARGUMENT;
-}
-
-/* "name:value[,value...]\n" per name, repeated names' values in their
- * given order; the lower-case names also go to names, ';'-separated (the
- * SignedHeaders value, h->signed_len bytes). */
-static void hw_headers(pe_sigv4_signer_t *s, const hset_t *h, char *names)
-{
-    const char *first = names;
-    size_t i = NONE, j, k;
-    while ((i = hset_next(h, i)) != NONE) {
-        const pe_header_t *x = hset_get(h, i);
-        if (names != first) {
-            *names++ = ';';
-        }
-        for (k = 0; k < x->name_len; k++) {
-            names[k] = (char)lower((unsigned char)x->name[k]);
-        }
-        hw_put(s, names, x->name_len);
-        names += x->name_len;
-        hw_byte(s, ':');
-        hw_hvalue(s, h, i);
-        for (j = i + 1; j < h->count; j++) {
-            if (name_eq(x, hset_get(h, j))) {
-                hw_byte(s, ',');
-                hw_hvalue(s, h, j);
-            }
-        }
-        hw_byte(s, '\n');
     }
 }
-
-/* ------------------------------------------------------------------ */
-/* General: the public entry                                           */
 
 pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
                           const pe_sigv4_request_t *req, char *auth,
                           size_t cap, size_t *needed, pe_sigv4_extra_t *extra)
 {
-    hset_t hs;
+    pe_header_t own[4], *h = own;
+    items_t g;
     job_t j;
     piece_t *a = j.arg;
     sink_t o;
-    char *names;
-    size_t len;
+    char *names, *hex;
+    const char *path;
+    size_t i, k, prev, path_len;
     pe_status_t st;
     if (signer == NULL || req == NULL ||
         (req->flags & ~(PE_SIGV4_NORMALIZE_PATH | PE_SIGV4_CONTENT_SHA256)) != 0u ||
         (req->path == NULL && req->path_len > 0) ||
-        (req->query == NULL && req->query_len > 0)) {
+        (req->query == NULL && req->query_len > 0) ||
+        (req->headers == NULL && req->header_count > 0)) {
         return PE_ERR_INVALID_ARGUMENT;
     }
     memset(&j, 0, sizeof j);
@@ -1142,21 +892,62 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
     j.payload = req->payload;
     j.payload_len = req->payload_len;
     st = job_check(signer, &j, req->time);
-    if (st == PE_OK) {
-        st = hset_init(&hs, signer, req);
-    }
     if (st != PE_OK) {
         return st;
     }
-    /* SignedHeaders' place is kept (hw_headers writes the names there) */
-    a[A_SIGNED].n = hs.signed_len;
-    /* t_auth's text (but its NUL and 7 piece codes) and pieces */
-    len = sizeof t_auth - 8u + a[A_KEY_ID].n + 8u + a[A_REGION].n +
-          a[A_SERVICE].n + 12u + hs.signed_len + PE_SHA256_HEX_LEN;
-    if (needed != NULL) {
-        *needed = len;
+    /* the signer's headers; x-amz-content-sha256's value comes later */
+    h->name = NAME_DATE;
+    h->name_len = 10;
+    h->value = signer->amz_date;
+    h++->value_len = 16;
+    if (signer->token != NULL) {
+        h->name = NAME_TOKEN;
+        h->name_len = 20;
+        h->value = signer->token;
+        h++->value_len = signer->token_len;
     }
-    if (auth == NULL || cap < len + 1u) {
+    if ((req->flags & PE_SIGV4_CONTENT_SHA256) != 0u) {
+        h->name = "x-amz-content-sha256";
+        h->name_len = 20;
+        h++->value_len = PE_SHA256_HEX_LEN;
+    }
+    g.user = req->headers;
+    g.nuser = req->header_count;
+    g.own = own;
+    g.count = g.nuser + (size_t)(h - own);
+    g.q = req->query;
+    g.qlen = req->query_len;
+    /* then "host", which only the caller's may name */
+    h->name = NAME_HOST;
+    h->name_len = 4;
+    /* SignedHeaders: n names, n - 1 ';' */
+    a[A_SIGNED].n = NONE;
+    for (i = 0; i <= g.count; i++) {
+        const pe_header_t *x = header_at(&g, i);
+        bool dup = false;
+        if (i < g.nuser && (!in_class(x->name, x->name_len, TOKEN) ||
+                            (x->value == NULL && x->value_len > 0) ||
+                            !is_one_line(x->value, x->value_len))) {
+            return PE_ERR_INVALID_ARGUMENT;
+        }
+        for (k = 0; k < i; k++) {
+            dup = dup || name_cmp(x, header_at(&g, k)) == 0;
+        }
+        /* a header the signer adds, or no Host */
+        if (i >= g.nuser && dup != (i == g.count)) {
+            return PE_ERR_INVALID_ARGUMENT;
+        }
+        if (!dup) {
+            a[A_SIGNED].n += x->name_len + 1u;
+        }
+    }
+    /* t_auth's text (but its NUL and 7 piece codes) and pieces */
+    i = sizeof t_auth - 8u + a[A_KEY_ID].n + 8u + a[A_REGION].n +
+        a[A_SERVICE].n + 12u + a[A_SIGNED].n + PE_SHA256_HEX_LEN;
+    if (needed != NULL) {
+        *needed = i;
+    }
+    if (auth == NULL || cap <= i) {
         if (auth != NULL && cap > 0) {
             auth[0] = '\0';
         }
@@ -1167,24 +958,73 @@ pe_status_t pe_sigv4_sign(pe_sigv4_signer_t *signer,
     o.cap = cap;
     emit(signer, &o, t_auth, a);
     auth[o.len] = '\0';
-    names = auth + o.len - PE_SHA256_HEX_LEN - (sizeof ", Signature=" - 1u) -
-            hs.signed_len;
-    sign_begin(signer, &j, auth + o.len - PE_SHA256_HEX_LEN);
-    hs.payload_hex = j.hex;
+    hex = auth + o.len - PE_SHA256_HEX_LEN;
+    names = hex - (sizeof ", Signature=" - 1u) - a[A_SIGNED].n;
+    sign_begin(signer, &j, hex);
+    if ((req->flags & PE_SIGV4_CONTENT_SHA256) != 0u) {
+        h[-1].value = hex;
+    }
     if (extra != NULL) {
-        memcpy(extra->amz_date, signer->amz_date, sizeof extra->amz_date);
-        memcpy(extra->payload_sha256, j.hex, PE_SHA256_HEX_LEN);
+        /* lengths from the pieces (17 with the NUL, 64): memcpy calls
+         * rather than copies the compiler writes out */
+        memcpy(extra->amz_date, signer->amz_date, a[A_DATE].n + 1u);
+        memcpy(extra->payload_sha256, hex, a[A_HEX].n);
         extra->payload_sha256[PE_SHA256_HEX_LEN] = '\0';
     }
-    if (req->path_len > 0 && (req->flags & PE_SIGV4_NORMALIZE_PATH) != 0u) {
-        hw_path_normalized(signer, req->path, req->path_len);
+    path = req->path;
+    path_len = req->path_len;
+    if (path_len == 0) { /* signs as "/" */
+        path = "/";
+        path_len = 1;
+    }
+    if ((req->flags & PE_SIGV4_NORMALIZE_PATH) != 0u) {
+        hw_path_normalized(signer, path, path_len);
     } else {
-        hw_path_plain(signer, req->path, req->path_len);
+        put_uri(signer, NULL, path, path_len, unreserved_slash);
     }
     hw_byte(signer, '\n');
-    hw_query(signer, req->query, req->query_len);
+    for (prev = NONE; g.qlen > 0 && (i = item_next(&g, true, prev)) != NONE;
+         prev = i) {
+        qparam_t x;
+        int r;
+        if (prev != NONE) {
+            hw_byte(signer, '&');
+        }
+        qparam_at(&g, i, &x);
+        while ((r = qparam_next(&x)) >= 0) {
+            char c[1];
+            c[0] = (char)(r - 1);
+            if (r == 0) {
+                hw_byte(signer, '=');
+            } else {
+                put_uri(signer, NULL, c, 1, UNRESERVED);
+            }
+        }
+    }
     hw_byte(signer, '\n');
-    hw_headers(signer, &hs, names);
+    /* "name:value[,value...]\n" per name, repeated names' values in their
+     * given order; the lower-case names also go to names, ';'-separated */
+    for (prev = NONE, k = 0; (i = item_next(&g, false, prev)) != NONE;
+         prev = i) {
+        const pe_header_t *x = header_at(&g, i);
+        if (prev != NONE && name_cmp(x, header_at(&g, prev)) == 0) {
+            hw_byte(signer, ',');
+        } else {
+            size_t n;
+            if (prev != NONE) {
+                hw_byte(signer, '\n');
+                names[k++] = ';';
+            }
+            for (n = 0; n < x->name_len; n++) {
+                names[k + n] = (char)lower((unsigned char)x->name[n]);
+            }
+            hw_put(signer, names + k, n);
+            k += n;
+            hw_byte(signer, ':');
+        }
+        hw_value(signer, x->value, x->value_len);
+    }
+    hw_byte(signer, '\n');
     a[A_SIGNED].p = names;
     return sign_end(signer, &j, T_TAIL_ONLY, auth, o.len + 1u);
 }
@@ -1196,9 +1036,6 @@ pe_status_t pe_sigv4_sign_traced(pe_sigv4_signer_t *signer,
                                  pe_sigv4_trace_fn fn, void *fn_ctx)
 {
     pe_status_t st;
-    if (signer == NULL) {
-        return PE_ERR_INVALID_ARGUMENT;
-    }
     pe_sigv4_set_trace(signer, fn, fn_ctx);
     st = pe_sigv4_sign(signer, req, auth, cap, needed, extra);
     pe_sigv4_set_trace(signer, NULL, NULL);

@@ -27,7 +27,8 @@ typedef void (*pe_sigv4_trace_fn)(void *ctx, pe_sigv4_trace_part_t part,
                                   const char *data, size_t len);
 
 /** Sets the trace every later signature by this signer streams to (fn
- *  NULL: none). pe_sigv4_init() and pe_sigv4_deinit() clear it. */
+ *  NULL: none; a NULL signer: nothing). pe_sigv4_init() and
+ *  pe_sigv4_deinit() clear it. */
 void pe_sigv4_set_trace(pe_sigv4_signer_t *signer, pe_sigv4_trace_fn fn,
                         void *fn_ctx);
 

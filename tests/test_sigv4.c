@@ -944,6 +944,18 @@ static void test_canonical_forms(void)
         {"/", "x=%2f&x=%2F", 0, "/\nx=%2F&x=%2F"},
         {"/", "&", 0, "/\n=&="},
         {"/", "a-=1&a=2", 0, "/\na=2&a-=1"},
+        /* order of the encodings: "%XX" before every unreserved byte */
+        {"/", "a=%7E&a=%41&a=%2a&a=-", 0, "/\na=%2A&a=-&a=A&a=~"},
+        {"/", "b=%41&b=A&b=%2A&b=*", 0, "/\nb=%2A&b=%2A&b=A&b=A"},
+        {"/", "%3D=1&a=2", 0, "/\n%3D=1&a=2"},
+        {"/", "k=%C3%A9&k=z&k=\xC3", 0, "/\nk=%C3&k=%C3%A9&k=z"},
+        {"/", "a=b&a", 0, "/\na=&a=b"},
+        {"/", "%61=1&a=0", 0, "/\na=0&a=1"},
+        {"/a/b/..", NULL, PE_SIGV4_NORMALIZE_PATH, "/a\n"},
+        {"/a/b/../", NULL, PE_SIGV4_NORMALIZE_PATH, "/a/\n"},
+        {"//", NULL, PE_SIGV4_NORMALIZE_PATH, "/\n"},
+        {"./a", NULL, PE_SIGV4_NORMALIZE_PATH, "a\n"},
+        {"/a/%2e%2e/b", NULL, PE_SIGV4_NORMALIZE_PATH, "/a/%252e%252e/b\n"},
     };
     pe_sigv4_signer_t signer;
     char auth[512];
