@@ -26,6 +26,8 @@
 #include "sigv4_internal.h"
 #include "pe_http.h"
 #include "support/ref_email.h"
+#include "support/sigv4_trace.h"
+#include "support/cases_file.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,87 +53,10 @@ static union {
 
 /* ------------------------------------------------------------ cases file */
 
-typedef struct {
-    const char *p;
-    const char *end;
-    unsigned line;
-} reader_t;
-
-static const char *next_line(reader_t *r, size_t *len)
-{
-    const char *start = r->p;
-    const char *nl;
-    if (r->p >= r->end) {
-        return NULL;
-    }
-    nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
-    if (!nl) {
-        nl = r->end;
-    }
-    *len = (size_t)(nl - start);
-    r->p = nl < r->end ? nl + 1 : nl;
-    r->line++;
-    return start;
-}
-
-static bool read_word(reader_t *r, const char *word, char *out, size_t cap)
-{
-    size_t len, wl = strlen(word);
-    const char *l = next_line(r, &len);
-    if (!l || len <= wl + 1 || memcmp(l, word, wl) != 0 || l[wl] != ' ' ||
-        len - wl - 1 >= cap) {
-        return false;
-    }
-    memcpy(out, l + wl + 1, len - wl - 1);
-    out[len - wl - 1] = '\0';
-    return true;
-}
-
-static bool read_field(reader_t *r, const char *word, const char **data,
-                       size_t *dlen)
-{
-    char num[32];
-    char *endp;
-    unsigned long n;
-    if (!read_word(r, word, num, sizeof num)) {
-        return false;
-    }
-    n = strtoul(num, &endp, 10);
-    if (*endp != '\0' || (size_t)(r->end - r->p) < n + 1 || r->p[n] != '\n') {
-        return false;
-    }
-    *data = r->p;
-    *dlen = n;
-    r->p += n + 1;
-    for (size_t i = 0; i < n; i++) {
-        r->line += (*data)[i] == '\n';
-    }
-    r->line++;
-    return true;
-}
 
 /* ------------------------------------------------------------ helpers */
 
-typedef struct {
-    char text[2][BIG];
-    size_t len[2];
-    bool overflow;
-} trace_t;
-
 static trace_t trace_head, trace_general;
-
-static void trace_fn(void *ctx, pe_sigv4_trace_part_t part, const char *data,
-                     size_t len)
-{
-    trace_t *t = (trace_t *)ctx;
-    size_t i = (size_t)part;
-    if (t->len[i] + len >= sizeof t->text[i]) {
-        t->overflow = true;
-        return;
-    }
-    memcpy(t->text[i] + t->len[i], data, len);
-    t->len[i] += len;
-}
 
 static bool unreserved(unsigned char c)
 {

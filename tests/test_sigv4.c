@@ -8,6 +8,7 @@
  */
 #include "pe_test.h"
 #include "support/ref_email.h"
+#include "support/sigv4_trace.h"
 #include "sigv4_internal.h"
 
 #include <dirent.h>
@@ -80,26 +81,7 @@ static bool is_dir(const char *path)
     return true;
 }
 
-typedef struct {
-    char text[2][BIG];
-    size_t len[2];
-    bool overflow;
-} trace_t;
-
 static trace_t tr;
-
-static void trace_fn(void *ctx, pe_sigv4_trace_part_t part, const char *data,
-                     size_t len)
-{
-    trace_t *t = (trace_t *)ctx;
-    size_t i = (size_t)part;
-    if (t->len[i] + len >= sizeof t->text[i]) {
-        t->overflow = true;
-        return;
-    }
-    memcpy(t->text[i] + t->len[i], data, len);
-    t->len[i] += len;
-}
 
 static const char *header_store(tcase_t *c, const char *s, size_t len)
 {
