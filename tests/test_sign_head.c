@@ -365,47 +365,8 @@ static void run_case(reader_t *r, bool bad, const char *opname,
 
 static void test_builder_cases(const char *path)
 {
-    size_t len = 0, llen;
-    char *text = pe_test_read_file(path, &len);
-    reader_t r;
-    const char *l;
-    unsigned valid = 0;
-
-    if (!text) {
-        printf("FAIL: cases file missing, run make test (%s)\n", path);
-        CHECK(false, "cases file %s missing", path);
-        return;
-    }
-    r.p = text;
-    r.end = text + len;
-    r.line = 0;
-    while ((l = next_line(&r, &llen)) != NULL) {
-        char head[160], opname[80], name[120];
-        int num;
-        bool is_bad;
-        if (llen == 0 || llen >= sizeof head) {
-            CHECK(false, "%s:%u: unexpected line", path, r.line);
-            break;
-        }
-        memcpy(head, l, llen);
-        head[llen] = '\0';
-        if (sscanf(head, "case %79s %d", opname, &num) == 2) {
-            is_bad = false;
-        } else if (sscanf(head, "bad %79s %d", opname, &num) == 2) {
-            is_bad = true;
-        } else {
-            CHECK(false, "%s:%u: unexpected line [%s]", path, r.line, head);
-            break;
-        }
-        snprintf(name, sizeof name, "%s %d", opname, num);
-        run_case(&r, is_bad, opname, name);
-        valid += !is_bad;
-        if (!(l = next_line(&r, &llen)) || llen != 3 ||
-            memcmp(l, "end", 3) != 0) {
-            CHECK(false, "%s:%u: %s: no end line", path, r.line, name);
-            break;
-        }
-    }
+    unsigned valid, bad;
+    walk_cases(path, run_case, &valid, &bad);
     for (unsigned k = 0; pe_operations[k]; k++) {
         CHECK(ops_seen[k] >= 10, "%s: only %u valid cases",
               pe_operations[k]->name, ops_seen[k]);
@@ -415,7 +376,6 @@ static void test_builder_cases(const char *path)
     printf("builder cases: %u valid, %u with a query (%u not in key order); "
            "%u signatures compared\n",
            valid, queries_checked, unsorted_queries, signatures_compared);
-    free(text);
 }
 
 /* ------------------------------------------------ 2. the operation tables */

@@ -7,6 +7,8 @@
 #ifndef PE_TEST_CASES_FILE_H
 #define PE_TEST_CASES_FILE_H
 
+#include "pe_test.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,62 @@ static bool read_field(reader_t *r, const char *word, const char **data,
         r->line += (*data)[i] == '\n';
     }
     return true;
+}
+
+/* Reads one case's fields after its head line; name is "case|bad <Op> <n>". */
+typedef void (*case_fn)(reader_t *r, bool bad, const char *opname,
+                        const char *name);
+
+/* Runs `run` on every case of the file at path: a head line "case <Op>
+ * <n>" or "bad <Op> <n>", the fields `run` reads, a line "end". Counts the
+ * valid and the bad cases; a missing file or a malformed line is a failed
+ * check. */
+static void walk_cases(const char *path, case_fn run, unsigned *valid,
+                       unsigned *bad)
+{
+    size_t len = 0, llen;
+    char *text = pe_test_read_file(path, &len);
+    reader_t r;
+    const char *l;
+
+    *valid = *bad = 0;
+    if (!text) {
+        printf("FAIL: cases file missing, run make test (%s)\n", path);
+        CHECK(false, "cases file %s missing", path);
+        return;
+    }
+    r.p = text;
+    r.end = text + len;
+    r.line = 0;
+    while ((l = next_line(&r, &llen)) != NULL) {
+        char head[160], opname[80], name[120];
+        int num;
+        bool is_bad;
+        if (llen == 0 || llen >= sizeof head) {
+            CHECK(false, "%s:%u: unexpected line", path, r.line);
+            break;
+        }
+        memcpy(head, l, llen);
+        head[llen] = '\0';
+        if (sscanf(head, "case %79s %d", opname, &num) == 2) {
+            is_bad = false;
+        } else if (sscanf(head, "bad %79s %d", opname, &num) == 2) {
+            is_bad = true;
+        } else {
+            CHECK(false, "%s:%u: unexpected line [%s]", path, r.line, head);
+            break;
+        }
+        snprintf(name, sizeof name, "%s %s %d", is_bad ? "bad" : "case",
+                 opname, num);
+        run(&r, is_bad, opname, name);
+        if (!(l = next_line(&r, &llen)) || llen != 3 ||
+            memcmp(l, "end", 3) != 0) {
+            CHECK(false, "%s:%u: %s: no end line", path, r.line, name);
+            break;
+        }
+        *(is_bad ? bad : valid) += 1;
+    }
+    free(text);
 }
 
 #endif /* PE_TEST_CASES_FILE_H */
