@@ -511,7 +511,7 @@ struct pe_update_configuration_set_event_destination_input {
 
 /* Deepest nesting of any input or output: members below the top
  * structure, plus one per list element (the builder and the decoder
- * recurse once per level; they refuse anything deeper). */
+ * keep one record per open level; they refuse anything deeper). */
 #define PE_MODEL_MAX_DEPTH 6
 
 /* The operations. */

@@ -141,7 +141,7 @@ class Gen:
 
     def depth(self, shape):
         """Nesting levels below a structure: one per member, one more per
-        list element, as the builder and the decoder recurse."""
+        list element, as the builder and the decoder nest their levels."""
         def member(sh):
             s = self.shapes[sh]
             if s['type'] == 'structure':
@@ -270,7 +270,7 @@ class Gen:
                     for op in OPERATIONS)
         w('/* Deepest nesting of any input or output: members below the top')
         w(' * structure, plus one per list element (the builder and the decoder')
-        w(' * recurse once per level; they refuse anything deeper). */')
+        w(' * keep one record per open level; they refuse anything deeper). */')
         w('#define PE_MODEL_MAX_DEPTH %d' % depth)
         w('')
         w('/* The operations. */')
