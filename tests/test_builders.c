@@ -46,9 +46,6 @@ static union {
 } arena;
 static pe_guard_t guard;
 
-/* ------------------------------------------------------------ cases file */
-
-
 /* ------------------------------------------------------------ helpers */
 
 /* Decodes CLI JSON into the operation's input struct (input_store); the

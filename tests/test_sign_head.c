@@ -51,9 +51,6 @@ static union {
     unsigned char b[ARENA_SIZE];
 } arena;
 
-/* ------------------------------------------------------------ cases file */
-
-
 /* ------------------------------------------------------------ helpers */
 
 static trace_t trace_head, trace_general;
